@@ -1,0 +1,66 @@
+// A DRM syncobj: a kernel container for a fence (binary) or a timeline of fences, addressed by
+// a handle on one DRM fd. It is the payload of the explicit-sync Wayland protocol
+// (wp_linux_drm_syncobj_v1), where acquire and release points live on shared timelines.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel/result.hpp"
+#include "kernel/sync_file.hpp"
+#include "kernel/unique_fd.hpp"
+
+namespace sb::kernel {
+
+struct SyncobjCaps {
+    bool syncobj = false;
+    bool timeline = false;
+};
+
+// DRM_CAP_SYNCOBJ / DRM_CAP_SYNCOBJ_TIMELINE of a DRM device fd (vgem has neither).
+SyncobjCaps query_syncobj_caps(int drm_fd);
+
+class DrmSyncobj {
+public:
+    // `drm_fd` is borrowed: the caller keeps the DRM device open for the syncobj's lifetime.
+    static Result<DrmSyncobj> create(int drm_fd, bool signalled);
+    // Takes a handle for a syncobj another process or device exported as an fd.
+    static Result<DrmSyncobj> import_fd(int drm_fd, int syncobj_fd);
+
+    DrmSyncobj() = default;
+    ~DrmSyncobj() { destroy(); }
+    DrmSyncobj(const DrmSyncobj&) = delete;
+    DrmSyncobj& operator=(const DrmSyncobj&) = delete;
+    DrmSyncobj(DrmSyncobj&& other) noexcept;
+    DrmSyncobj& operator=(DrmSyncobj&& other) noexcept;
+
+    [[nodiscard]] uint32_t handle() const { return handle_; }
+
+    // An fd for the syncobj itself (not a fence), to share it with another process (close-on-exec).
+    [[nodiscard]] Result<UniqueFd> export_fd() const;
+
+    // Binary payload: replaces the syncobj's fence with `fence` / returns its current fence.
+    [[nodiscard]] Status import_sync_file(const SyncFile& fence);
+    [[nodiscard]] Result<SyncFile> export_sync_file() const;
+
+    // Timeline payload: copies the fence at `src_point` of `src` (0: binary) to `dst_point` of
+    // this syncobj (0: binary). The kernel's way to move fences between timelines and binaries.
+    [[nodiscard]] Status transfer_from(uint64_t dst_point, const DrmSyncobj& src, uint64_t src_point);
+
+    // `fence` becomes timeline point `point` (through a binary syncobj and a transfer).
+    [[nodiscard]] Status import_sync_file_at(uint64_t point, const SyncFile& fence);
+    // The fence of timeline point `point`. The point must have a fence already (ENOENT/EINVAL
+    // otherwise: WAIT_FOR_SUBMIT semantics are for the GPU side, not a CPU export).
+    [[nodiscard]] Result<SyncFile> export_sync_file_at(uint64_t point) const;
+
+    [[nodiscard]] Status signal_point(uint64_t point);
+    [[nodiscard]] Result<uint64_t> last_signalled_point() const;
+
+private:
+    DrmSyncobj(int drm_fd, uint32_t handle) : drm_fd_(drm_fd), handle_(handle) {}
+    void destroy();
+
+    int drm_fd_ = -1;  // borrowed
+    uint32_t handle_ = 0;
+};
+
+}  // namespace sb::kernel
