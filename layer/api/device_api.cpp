@@ -1,0 +1,141 @@
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "api/entry_points.hpp"
+#include "api/state.hpp"
+#include "dispatch/chain.hpp"
+#include "util/log.hpp"
+
+namespace sb::api {
+namespace {
+
+struct WantedExtension {
+    const char* name;
+    uint32_t core_since;  // 0: never promoted
+};
+
+// What the bridge needs on the driver, with their dependencies, in dependency order.
+constexpr WantedExtension kWanted[] = {
+    {"VK_KHR_external_memory", VK_API_VERSION_1_1},
+    {"VK_KHR_external_semaphore", VK_API_VERSION_1_1},
+    {"VK_KHR_external_fence", VK_API_VERSION_1_1},
+    {"VK_KHR_get_memory_requirements2", VK_API_VERSION_1_1},
+    {"VK_KHR_bind_memory2", VK_API_VERSION_1_1},
+    {"VK_KHR_sampler_ycbcr_conversion", VK_API_VERSION_1_1},
+    {"VK_KHR_maintenance1", VK_API_VERSION_1_1},
+    {"VK_KHR_image_format_list", VK_API_VERSION_1_2},
+    {"VK_KHR_external_memory_fd", 0},
+    {"VK_KHR_external_semaphore_fd", 0},
+    {"VK_KHR_external_fence_fd", 0},
+    {"VK_EXT_external_memory_dma_buf", 0},
+    {"VK_EXT_image_drm_format_modifier", 0},
+};
+
+bool listed(const std::vector<std::string>& list, const char* name) {
+    for (const auto& item : list) {
+        if (item == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::vector<std::string> driver_extensions(const InstanceData& inst, VkPhysicalDevice pd) {
+    uint32_t count = 0;
+    if (inst.next.EnumerateDeviceExtensionProperties(pd, nullptr, &count, nullptr) != VK_SUCCESS) {
+        return {};
+    }
+    std::vector<VkExtensionProperties> props(count);
+    if (inst.next.EnumerateDeviceExtensionProperties(pd, nullptr, &count, props.data()) < 0) {
+        return {};
+    }
+    std::vector<std::string> names;
+    names.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) {
+        names.emplace_back(props[i].extensionName);
+    }
+    return names;
+}
+
+}  // namespace
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo* info,
+                                            const VkAllocationCallbacks* alloc, VkDevice* device) {
+    InstanceData* inst = instance_data(pd);
+    VkLayerDeviceCreateInfo* link = dispatch::find_device_link(info);
+    if (inst == nullptr || link == nullptr || link->u.pLayerInfo == nullptr) {
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    PFN_vkGetInstanceProcAddr next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
+    PFN_vkGetDeviceProcAddr next_gdpa = link->u.pLayerInfo->pfnNextGetDeviceProcAddr;
+    auto next_create =
+        reinterpret_cast<PFN_vkCreateDevice>(next_gipa(inst->handle, "vkCreateDevice"));
+    if (next_create == nullptr) {
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+
+    const PhysicalDeviceInfo& pd_info = inst->physical_device_info(pd);
+    auto* data = util::host_new<DeviceData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_DEVICE);
+    if (data == nullptr) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    data->strategy = pd_info.choice.strategy;
+    data->api_version = pd_info.caps.api_version;
+    for (uint32_t i = 0; i < info->enabledExtensionCount; ++i) {
+        data->enabled_by_app.emplace_back(info->ppEnabledExtensionNames[i]);
+    }
+
+    // Quietly enable what the bridge needs. A pass-through device gets exactly what the app
+    // asked for: the layer promises to stay out of its way.
+    std::vector<const char*> names(info->ppEnabledExtensionNames,
+                                   info->ppEnabledExtensionNames + info->enabledExtensionCount);
+    if (data->strategy != bridge::Strategy::passthrough) {
+        const auto available = driver_extensions(*inst, pd);
+        for (const auto& wanted : kWanted) {
+            const bool core = wanted.core_since != 0 && data->api_version >= wanted.core_since;
+            if (!core && listed(available, wanted.name) &&
+                !listed(data->enabled_by_app, wanted.name)) {
+                data->enabled_by_layer.emplace_back(wanted.name);
+            }
+        }
+        for (const auto& name : data->enabled_by_layer) {
+            names.push_back(name.c_str());
+        }
+    }
+    VkDeviceCreateInfo modified = *info;
+    modified.enabledExtensionCount = static_cast<uint32_t>(names.size());
+    modified.ppEnabledExtensionNames = names.data();
+
+    link->u.pLayerInfo = link->u.pLayerInfo->pNext;
+    const VkResult result = next_create(pd, &modified, alloc, device);
+    if (result != VK_SUCCESS) {
+        util::host_delete(alloc, data);
+        return result;
+    }
+    data->handle = *device;
+    data->physical_device = pd;
+    data->instance = inst;
+    data->alloc = util::SavedAllocator(alloc);
+    data->next_get_device_proc_addr = next_gdpa;
+    dispatch::load_device_table(data->next, *device, next_gdpa);
+    devices().insert(dispatch::dispatch_key(*device), data);
+    SB_LOG(debug, "device %p created, strategy %s, %zu extension(s) enabled by the layer",
+           static_cast<void*>(*device), bridge::to_string(data->strategy),
+           data->enabled_by_layer.size());
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocationCallbacks* alloc) {
+    if (device == VK_NULL_HANDLE) {
+        return;
+    }
+    DeviceData* data = devices().remove(dispatch::dispatch_key(device));
+    if (data == nullptr) {
+        return;
+    }
+    data->next.DestroyDevice(device, alloc);
+    util::host_delete(data->alloc.get(), data);
+}
+
+}  // namespace sb::api

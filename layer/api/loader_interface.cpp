@@ -1,0 +1,127 @@
+// The loader-layer interface (version 2): negotiation and the two proc-address queries.
+#include <cstring>
+#include <string_view>
+
+#include "api/entry_points.hpp"
+#include "api/state.hpp"
+
+namespace sb::api {
+namespace {
+
+struct Intercept {
+    const char* name;
+    PFN_vkVoidFunction fn;
+};
+
+#define SB_INTERCEPT(fn) \
+    Intercept { "vk" #fn, reinterpret_cast<PFN_vkVoidFunction>(&fn) }
+
+// Instance-level intercepts (GetInstanceProcAddr only).
+const Intercept kInstanceIntercepts[] = {
+    SB_INTERCEPT(GetInstanceProcAddr),
+    SB_INTERCEPT(CreateInstance),
+    SB_INTERCEPT(DestroyInstance),
+    SB_INTERCEPT(CreateDevice),
+    SB_INTERCEPT(EnumerateInstanceLayerProperties),
+    SB_INTERCEPT(EnumerateDeviceLayerProperties),
+    SB_INTERCEPT(EnumerateInstanceExtensionProperties),
+    SB_INTERCEPT(EnumerateDeviceExtensionProperties),
+};
+
+// Device-level intercepts (both queries).
+const Intercept kDeviceIntercepts[] = {
+    SB_INTERCEPT(GetDeviceProcAddr),
+    SB_INTERCEPT(DestroyDevice),
+};
+
+#undef SB_INTERCEPT
+
+PFN_vkVoidFunction find_intercept(const Intercept* begin, const Intercept* end, const char* name) {
+    for (const Intercept* it = begin; it != end; ++it) {
+        if (std::strcmp(it->name, name) == 0) {
+            return it->fn;
+        }
+    }
+    return nullptr;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view name) {
+    for (const auto& item : list) {
+        if (item == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// True when `name` belongs only to extensions the layer enabled and the app did not: the app
+// must not see them (VUID: commands of extensions that are not enabled return NULL).
+bool hidden_from_app(const DeviceData& dev, const char* name) {
+    if (dev.enabled_by_layer.empty()) {
+        return false;
+    }
+    const dispatch::CommandOrigin* origin = dispatch::find_device_command(name);
+    if (origin == nullptr || (origin->core_version != 0 && dev.api_version >= origin->core_version)) {
+        return false;
+    }
+    bool from_layer = false;
+    std::string_view list = origin->extensions;
+    while (!list.empty()) {
+        const size_t comma = list.find(',');
+        const std::string_view ext = list.substr(0, comma);
+        if (contains(dev.enabled_by_app, ext)) {
+            return false;
+        }
+        from_layer = from_layer || contains(dev.enabled_by_layer, ext);
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    return from_layer;
+}
+
+}  // namespace
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, const char* name) {
+    if (name == nullptr) {
+        return nullptr;
+    }
+    if (auto fn = find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+        return fn;
+    }
+    DeviceData* dev = device != VK_NULL_HANDLE ? device_data(device) : nullptr;
+    if (dev == nullptr || hidden_from_app(*dev, name)) {
+        return nullptr;
+    }
+    return dev->next_get_device_proc_addr(device, name);
+}
+
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance, const char* name) {
+    if (name == nullptr) {
+        return nullptr;
+    }
+    if (auto fn = find_intercept(std::begin(kInstanceIntercepts), std::end(kInstanceIntercepts),
+                                 name)) {
+        return fn;
+    }
+    if (auto fn = find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+        return fn;
+    }
+    InstanceData* inst = instance != VK_NULL_HANDLE ? instance_data(instance) : nullptr;
+    return inst != nullptr ? inst->next.GetInstanceProcAddr(instance, name) : nullptr;
+}
+
+}  // namespace sb::api
+
+extern "C" __attribute__((visibility("default"))) VKAPI_ATTR VkResult VKAPI_CALL
+vkNegotiateLoaderLayerInterfaceVersion(VkNegotiateLayerInterface* version) {
+    if (version == nullptr || version->sType != LAYER_NEGOTIATE_INTERFACE_STRUCT) {
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    if (version->loaderLayerInterfaceVersion < 2) {
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    version->loaderLayerInterfaceVersion = 2;
+    version->pfnGetInstanceProcAddr = sb::api::GetInstanceProcAddr;
+    version->pfnGetDeviceProcAddr = sb::api::GetDeviceProcAddr;
+    version->pfnGetPhysicalDeviceProcAddr = nullptr;
+    return VK_SUCCESS;
+}

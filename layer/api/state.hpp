@@ -1,0 +1,64 @@
+// The layer's per-instance and per-device state, found from any dispatchable handle.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bridge/strategy.hpp"
+#include "dispatch/dispatch_table.hpp"
+#include "dispatch/object_map.hpp"
+#include "util/host_alloc.hpp"
+
+namespace sb::api {
+
+struct PhysicalDeviceInfo {
+    bridge::DeviceCapabilities caps;
+    bridge::StrategyChoice choice;
+};
+
+struct InstanceData {
+    VkInstance handle = VK_NULL_HANDLE;
+    dispatch::InstanceTable next;
+    util::SavedAllocator alloc;
+
+    // Capabilities and strategy per physical device, probed at first use.
+    const PhysicalDeviceInfo& physical_device_info(VkPhysicalDevice pd);
+
+private:
+    std::mutex mutex_;
+    std::unordered_map<VkPhysicalDevice, PhysicalDeviceInfo> physical_devices_;
+};
+
+struct DeviceData {
+    VkDevice handle = VK_NULL_HANDLE;
+    VkPhysicalDevice physical_device = VK_NULL_HANDLE;
+    InstanceData* instance = nullptr;
+    dispatch::DeviceTable next;
+    PFN_vkGetDeviceProcAddr next_get_device_proc_addr = nullptr;
+    util::SavedAllocator alloc;
+    bridge::Strategy strategy = bridge::Strategy::passthrough;
+    uint32_t api_version = 0;
+    // Extensions the layer enabled on the driver behind the app's back: their commands stay
+    // invisible to the app (vkGetDeviceProcAddr answers as without the layer).
+    std::vector<std::string> enabled_by_layer;
+    std::vector<std::string> enabled_by_app;
+};
+
+dispatch::ObjectMap<InstanceData>& instances();
+dispatch::ObjectMap<DeviceData>& devices();
+
+inline InstanceData* instance_data(const void* handle) {
+    return instances().find(dispatch::dispatch_key(handle));
+}
+inline DeviceData* device_data(const void* handle) {
+    return devices().find(dispatch::dispatch_key(handle));
+}
+
+// The strategy mode requested through SYNCBRIDGE_MODE, with a log line for nonsense.
+bridge::Mode requested_mode();
+
+}  // namespace sb::api

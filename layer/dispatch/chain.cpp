@@ -1,0 +1,41 @@
+#include "dispatch/chain.hpp"
+
+namespace sb::dispatch {
+
+const void* find_in_chain(const void* pnext, VkStructureType sType) {
+    for (auto* s = static_cast<const VkBaseInStructure*>(pnext); s != nullptr; s = s->pNext) {
+        if (s->sType == sType) {
+            return s;
+        }
+    }
+    return nullptr;
+}
+
+VkLayerInstanceCreateInfo* find_instance_link(const VkInstanceCreateInfo* info) {
+    // The loader's chain is const to the app but the layer must advance it for the next layer.
+    auto* s = const_cast<VkBaseInStructure*>(static_cast<const VkBaseInStructure*>(info->pNext));
+    for (; s != nullptr; s = const_cast<VkBaseInStructure*>(s->pNext)) {
+        if (s->sType == VK_STRUCTURE_TYPE_LOADER_INSTANCE_CREATE_INFO) {
+            auto* link = reinterpret_cast<VkLayerInstanceCreateInfo*>(s);
+            if (link->function == VK_LAYER_LINK_INFO) {
+                return link;
+            }
+        }
+    }
+    return nullptr;
+}
+
+VkLayerDeviceCreateInfo* find_device_link(const VkDeviceCreateInfo* info) {
+    auto* s = const_cast<VkBaseInStructure*>(static_cast<const VkBaseInStructure*>(info->pNext));
+    for (; s != nullptr; s = const_cast<VkBaseInStructure*>(s->pNext)) {
+        if (s->sType == VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO) {
+            auto* link = reinterpret_cast<VkLayerDeviceCreateInfo*>(s);
+            if (link->function == VK_LAYER_LINK_INFO) {
+                return link;
+            }
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace sb::dispatch
