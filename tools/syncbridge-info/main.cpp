@@ -1,0 +1,147 @@
+// syncbridge-info: what each GPU's driver and this kernel offer the bridge, and the strategy the
+// layer would pick. The first thing to run when frames look wrong.
+//
+// It asks the same questions, through the same code, as the layer does at vkCreateDevice.
+#include <vulkan/vulkan.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bridge/capabilities.hpp"
+#include "bridge/kernel_support.hpp"
+#include "bridge/strategy.hpp"
+#include "dispatch/dispatch_table.hpp"
+
+namespace {
+
+using sb::bridge::DeviceCapabilities;
+using sb::bridge::KernelSupport;
+using sb::bridge::StrategyChoice;
+
+struct Row {
+    DeviceCapabilities caps;
+    StrategyChoice choice;
+};
+
+std::string json_escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+        }
+        out += c;
+    }
+    return out;
+}
+
+const char* yes_no(bool value) { return value ? "yes" : "no"; }
+const char* json_bool(bool value) { return value ? "true" : "false"; }
+
+void print_text(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+    std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
+                sb::bridge::to_string(kernel.sync_file_ioctls), kernel.probed_with.c_str());
+    std::printf("SYNCBRIDGE_MODE: %s\n", mode);
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& c = rows[i].caps;
+        std::printf("\nGPU %zu: %s (driver %s, Vulkan %u.%u.%u)\n", i, c.device_name.c_str(),
+                    c.driver_name.c_str(), VK_API_VERSION_MAJOR(c.api_version),
+                    VK_API_VERSION_MINOR(c.api_version), VK_API_VERSION_PATCH(c.api_version));
+        std::printf("  semaphore SYNC_FD export/import: %s/%s\n", yes_no(c.semaphore_sync_fd_export),
+                    yes_no(c.semaphore_sync_fd_import));
+        std::printf("  fence SYNC_FD export/import:     %s/%s\n", yes_no(c.fence_sync_fd_export),
+                    yes_no(c.fence_sync_fd_import));
+        std::printf("  VK_EXT_external_memory_dma_buf:  %s\n", yes_no(c.dma_buf_extension));
+        std::printf("  VK_EXT_image_drm_format_modifier: %s\n",
+                    yes_no(c.drm_format_modifier_extension));
+        std::printf("  dma-buf swapchain image export/import: %s/%s\n",
+                    yes_no(c.dma_buf_image_export), yes_no(c.dma_buf_image_import));
+        std::printf("  strategy: %s (%s)\n", sb::bridge::to_string(rows[i].choice.strategy),
+                    rows[i].choice.reason.c_str());
+    }
+}
+
+void print_json(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+    std::printf("{\n  \"kernel\": {\"sync_file_ioctls\": \"%s\", \"probed_with\": \"%s\"},\n",
+                sb::bridge::to_string(kernel.sync_file_ioctls),
+                json_escape(kernel.probed_with).c_str());
+    std::printf("  \"mode\": \"%s\",\n  \"gpus\": [", mode);
+    for (size_t i = 0; i < rows.size(); ++i) {
+        const auto& c = rows[i].caps;
+        std::printf(
+            "%s\n    {\"name\": \"%s\", \"driver\": \"%s\", \"api_version\": \"%u.%u.%u\", "
+            "\"semaphore_sync_fd_export\": %s, \"semaphore_sync_fd_import\": %s, "
+            "\"fence_sync_fd_export\": %s, \"fence_sync_fd_import\": %s, "
+            "\"dma_buf_extension\": %s, \"drm_format_modifier_extension\": %s, "
+            "\"dma_buf_image_export\": %s, \"dma_buf_image_import\": %s, "
+            "\"strategy\": \"%s\", \"reason\": \"%s\", \"override_refused\": %s}",
+            i == 0 ? "" : ",", json_escape(c.device_name).c_str(),
+            json_escape(c.driver_name).c_str(), VK_API_VERSION_MAJOR(c.api_version),
+            VK_API_VERSION_MINOR(c.api_version), VK_API_VERSION_PATCH(c.api_version),
+            json_bool(c.semaphore_sync_fd_export), json_bool(c.semaphore_sync_fd_import),
+            json_bool(c.fence_sync_fd_export), json_bool(c.fence_sync_fd_import),
+            json_bool(c.dma_buf_extension), json_bool(c.drm_format_modifier_extension),
+            json_bool(c.dma_buf_image_export), json_bool(c.dma_buf_image_import),
+            sb::bridge::to_string(rows[i].choice.strategy),
+            json_escape(rows[i].choice.reason).c_str(), json_bool(rows[i].choice.override_refused));
+    }
+    std::printf("\n  ]\n}\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--json") == 0) {
+            json = true;
+        } else {
+            std::fprintf(stderr, "usage: %s [--json]\n", argv[0]);
+            return 2;
+        }
+    }
+    const char* mode_text = std::getenv("SYNCBRIDGE_MODE");
+    const auto mode = sb::bridge::parse_mode(mode_text);
+    if (!mode) {
+        std::fprintf(stderr, "SYNCBRIDGE_MODE=%s is not one of auto|import|wait|passthrough\n",
+                     mode_text);
+        return 2;
+    }
+
+    VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
+    app.pApplicationName = "syncbridge-info";
+    app.apiVersion = VK_API_VERSION_1_1;
+    VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
+    info.pApplicationInfo = &app;
+    VkInstance instance = VK_NULL_HANDLE;
+    if (VkResult r = vkCreateInstance(&info, nullptr, &instance); r != VK_SUCCESS) {
+        std::fprintf(stderr, "vkCreateInstance failed: %d (is a Vulkan driver installed?)\n", r);
+        return 1;
+    }
+    sb::dispatch::InstanceTable table;
+    sb::dispatch::load_instance_table(table, instance, vkGetInstanceProcAddr);
+
+    uint32_t count = 0;
+    (void)table.EnumeratePhysicalDevices(instance, &count, nullptr);
+    std::vector<VkPhysicalDevice> gpus(count);
+    (void)table.EnumeratePhysicalDevices(instance, &count, gpus.data());
+
+    const KernelSupport& kernel = sb::bridge::kernel_support();
+    std::vector<Row> rows;
+    for (VkPhysicalDevice pd : gpus) {
+        Row row;
+        row.caps = sb::bridge::probe_device_capabilities(table, pd);
+        row.choice = sb::bridge::choose_strategy(row.caps, kernel, *mode);
+        rows.push_back(std::move(row));
+    }
+    const char* mode_name = sb::bridge::to_string(*mode);
+    if (json) {
+        print_json(kernel, mode_name, rows);
+    } else {
+        print_text(kernel, mode_name, rows);
+    }
+    table.DestroyInstance(instance, nullptr);
+    return 0;
+}
