@@ -91,11 +91,23 @@ TEST_P(StrategyMatrix, PassthroughOverrideIsAlwaysPossible) {
     EXPECT_FALSE(choice.override_refused);
 }
 
+std::string matrix_case_name(
+    const ::testing::TestParamInfo<std::tuple<bool, bool, bool, bool, Ioctls>>& info) {
+    const auto& [dma_buf, sem_export, sem_import, fence_import, ioctls] = info.param;
+    std::string name = dma_buf ? "DmaBuf" : "NoDmaBuf";
+    name += sem_export ? "_SemExport" : "_NoSemExport";
+    name += sem_import ? "_SemImport" : "_NoSemImport";
+    name += fence_import ? "_FenceImport" : "_NoFenceImport";
+    name += std::string("_Ioctls_") + to_string(ioctls);
+    return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(AllCombinations, StrategyMatrix,
                          ::testing::Combine(::testing::Bool(), ::testing::Bool(),
                                             ::testing::Bool(), ::testing::Bool(),
                                             ::testing::Values(Ioctls::present, Ioctls::absent,
-                                                              Ioctls::unknown)));
+                                                              Ioctls::unknown)),
+                         matrix_case_name);
 
 TEST(StrategyReasons, SayWhatIsMissing) {
     Case lavapipe{false, false, false, false, Ioctls::present};
