@@ -40,7 +40,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     return VK_SUCCESS;
 }
 
-VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance instance, const VkAllocationCallbacks* alloc) {
+VKAPI_ATTR void VKAPI_CALL DestroyInstance(VkInstance instance,
+                                           const VkAllocationCallbacks* alloc) {
     if (instance == VK_NULL_HANDLE) {
         return;
     }
@@ -84,9 +85,8 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceLayerProperties(VkPhysicalDevice /
     return report_layer(count, props);
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceExtensionProperties(const char* layer_name,
-                                                                    uint32_t* count,
-                                                                    VkExtensionProperties* /*props*/) {
+VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceExtensionProperties(
+    const char* layer_name, uint32_t* count, VkExtensionProperties* /*props*/) {
     // The loader asks a layer only about its own extensions; it has none of its own yet.
     if (layer_name != nullptr && std::strcmp(layer_name, kLayerName) == 0) {
         *count = 0;

@@ -13,8 +13,12 @@ struct Intercept {
     PFN_vkVoidFunction fn;
 };
 
-#define SB_INTERCEPT(fn) \
-    Intercept { "vk" #fn, reinterpret_cast<PFN_vkVoidFunction>(&fn) }
+// `fn` is pasted into a string and named as a function: it cannot be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define SB_INTERCEPT(fn)                                    \
+    Intercept {                                             \
+        "vk" #fn, reinterpret_cast<PFN_vkVoidFunction>(&fn) \
+    }
 
 // Instance-level intercepts (GetInstanceProcAddr only).
 const Intercept kInstanceIntercepts[] = {
@@ -35,6 +39,7 @@ const Intercept kDeviceIntercepts[] = {
 };
 
 #undef SB_INTERCEPT
+// NOLINTEND(bugprone-macro-parentheses)
 
 PFN_vkVoidFunction find_intercept(const Intercept* begin, const Intercept* end, const char* name) {
     for (const Intercept* it = begin; it != end; ++it) {
@@ -61,7 +66,8 @@ bool hidden_from_app(const DeviceData& dev, const char* name) {
         return false;
     }
     const dispatch::CommandOrigin* origin = dispatch::find_device_command(name);
-    if (origin == nullptr || (origin->core_version != 0 && dev.api_version >= origin->core_version)) {
+    if (origin == nullptr ||
+        (origin->core_version != 0 && dev.api_version >= origin->core_version)) {
         return false;
     }
     bool from_layer = false;
@@ -84,7 +90,8 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     if (name == nullptr) {
         return nullptr;
     }
-    if (auto fn = find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+    if (auto fn =
+            find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
         return fn;
     }
     DeviceData* dev = device != VK_NULL_HANDLE ? device_data(device) : nullptr;
@@ -94,15 +101,17 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     return dev->next_get_device_proc_addr(device, name);
 }
 
-VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance, const char* name) {
+VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance,
+                                                             const char* name) {
     if (name == nullptr) {
         return nullptr;
     }
-    if (auto fn = find_intercept(std::begin(kInstanceIntercepts), std::end(kInstanceIntercepts),
-                                 name)) {
+    if (auto fn =
+            find_intercept(std::begin(kInstanceIntercepts), std::end(kInstanceIntercepts), name)) {
         return fn;
     }
-    if (auto fn = find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+    if (auto fn =
+            find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
         return fn;
     }
     InstanceData* inst = instance != VK_NULL_HANDLE ? instance_data(instance) : nullptr;

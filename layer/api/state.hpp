@@ -28,7 +28,7 @@ struct InstanceData {
     // Capabilities and strategy per physical device, probed at first use.
     const PhysicalDeviceInfo& physical_device_info(VkPhysicalDevice pd);
 
-private:
+  private:
     std::mutex mutex_;
     std::unordered_map<VkPhysicalDevice, PhysicalDeviceInfo> physical_devices_;
 };

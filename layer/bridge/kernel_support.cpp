@@ -67,7 +67,8 @@ std::optional<DmaBuf> dma_buf_from_dumb_buffer(std::string* source) {
         create.width = 32;
         create.height = 32;
         create.bpp = 32;
-        if (!kernel::checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create, "CREATE_DUMB")) {
+        if (!kernel::checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create,
+                                   "CREATE_DUMB")) {
             continue;
         }
         drm_prime_handle prime{};

@@ -20,7 +20,7 @@ enum class Mode { automatic, import, wait, passthrough };
 
 struct StrategyChoice {
     Strategy strategy = Strategy::passthrough;
-    std::string reason;         // why this strategy, in words a user can act on
+    std::string reason;             // why this strategy, in words a user can act on
     bool override_refused = false;  // SYNCBRIDGE_MODE asked for something impossible
 };
 

@@ -9,13 +9,15 @@
 
 namespace sb::dispatch {
 
-inline void* dispatch_key(const void* handle) { return *static_cast<void* const*>(handle); }
+inline void* dispatch_key(const void* handle) {
+    return *static_cast<void* const*>(handle);
+}
 
 // Maps keys to objects it does not own. Lookups take a shared lock: they happen on every
 // intercepted call, from any thread; inserts and removals happen at create/destroy time only.
 template <typename T>
 class ObjectMap {
-public:
+  public:
     void insert(const void* key, T* object) {
         std::unique_lock lock(mutex_);
         map_[key] = object;
@@ -36,7 +38,7 @@ public:
         return object;
     }
 
-private:
+  private:
     mutable std::shared_mutex mutex_;
     std::unordered_map<const void*, T*> map_;
 };

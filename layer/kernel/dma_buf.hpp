@@ -22,7 +22,7 @@ enum class Access : uint8_t { read = 1, write = 2, read_write = 3 };
 class DmaBufMapping;
 
 class DmaBuf {
-public:
+  public:
     DmaBuf() = default;
     explicit DmaBuf(UniqueFd fd) : fd_(std::move(fd)) {}
 
@@ -52,14 +52,14 @@ public:
 
     [[nodiscard]] Result<DmaBufMapping> map(size_t size, Access access) const;
 
-private:
+  private:
     UniqueFd fd_;
 };
 
 // A CPU mapping of a dma-buf, unmapped exactly once. Every access through it must sit between
 // begin_cpu_access and end_cpu_access: the mapping itself promises no coherency.
 class DmaBufMapping {
-public:
+  public:
     DmaBufMapping() = default;
     DmaBufMapping(void* addr, size_t size) : addr_(addr), size_(size) {}
     ~DmaBufMapping();
@@ -71,7 +71,7 @@ public:
     [[nodiscard]] void* data() const { return addr_; }
     [[nodiscard]] size_t size() const { return size_; }
 
-private:
+  private:
     void* addr_ = nullptr;
     size_t size_ = 0;
 };

@@ -18,11 +18,13 @@ struct Error {
 };
 
 // Captures errno right after a failed call, before anything else can clobber it.
-inline Error last_error(const char* op) { return Error{errno, op}; }
+inline Error last_error(const char* op) {
+    return Error{errno, op};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
     Result(Error error) : v_(error) {}         // NOLINT(google-explicit-constructor)
 
@@ -39,13 +41,13 @@ public:
 
     [[nodiscard]] const Error& error() const { return std::get<Error>(v_); }
 
-private:
+  private:
     std::variant<T, Error> v_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(error), ok_(false) {}  // NOLINT(google-explicit-constructor)
 
@@ -53,7 +55,7 @@ public:
     explicit operator bool() const { return ok_; }
     [[nodiscard]] const Error& error() const { return error_; }
 
-private:
+  private:
     Error error_{};
     bool ok_ = true;
 };

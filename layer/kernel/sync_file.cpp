@@ -71,6 +71,8 @@ Result<SyncFileInfo> SyncFile::info() const {
     return out;
 }
 
-Result<SyncFile> SyncFile::duplicate() const { return duplicate_from(fd()); }
+Result<SyncFile> SyncFile::duplicate() const {
+    return duplicate_from(fd());
+}
 
 }  // namespace sb::kernel

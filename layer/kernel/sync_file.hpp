@@ -19,7 +19,7 @@ struct SyncFileInfo {
 };
 
 class SyncFile {
-public:
+  public:
     // The signalled stub: no fd at all, as Vulkan's SYNC_FD export may return (-1) for work that
     // has already completed. Every wait on it returns at once.
     SyncFile() = default;
@@ -44,7 +44,7 @@ public:
     [[nodiscard]] Result<SyncFileInfo> info() const;
     [[nodiscard]] Result<SyncFile> duplicate() const;
 
-private:
+  private:
     UniqueFd fd_;
 };
 

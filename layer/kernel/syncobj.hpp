@@ -20,7 +20,7 @@ struct SyncobjCaps {
 SyncobjCaps query_syncobj_caps(int drm_fd);
 
 class DrmSyncobj {
-public:
+  public:
     // `drm_fd` is borrowed: the caller keeps the DRM device open for the syncobj's lifetime.
     static Result<DrmSyncobj> create(int drm_fd, bool signalled);
     // Takes a handle for a syncobj another process or device exported as an fd.
@@ -44,7 +44,8 @@ public:
 
     // Timeline payload: copies the fence at `src_point` of `src` (0: binary) to `dst_point` of
     // this syncobj (0: binary). The kernel's way to move fences between timelines and binaries.
-    [[nodiscard]] Status transfer_from(uint64_t dst_point, const DrmSyncobj& src, uint64_t src_point);
+    [[nodiscard]] Status transfer_from(uint64_t dst_point, const DrmSyncobj& src,
+                                       uint64_t src_point);
 
     // `fence` becomes timeline point `point` (through a binary syncobj and a transfer).
     [[nodiscard]] Status import_sync_file_at(uint64_t point, const SyncFile& fence);
@@ -55,7 +56,7 @@ public:
     [[nodiscard]] Status signal_point(uint64_t point);
     [[nodiscard]] Result<uint64_t> last_signalled_point() const;
 
-private:
+  private:
     DrmSyncobj(int drm_fd, uint32_t handle) : drm_fd_(drm_fd), handle_(handle) {}
     void destroy();
 

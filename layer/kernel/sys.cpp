@@ -9,13 +9,17 @@
 namespace sb::kernel {
 namespace {
 
-int real_ioctl(int fd, unsigned long request, void* arg) { return ::ioctl(fd, request, arg); }
+int real_ioctl(int fd, unsigned long request, void* arg) {
+    return ::ioctl(fd, request, arg);
+}
 
 std::atomic<IoctlFn> g_ioctl{&real_ioctl};
 
 }  // namespace
 
-IoctlFn set_ioctl_for_testing(IoctlFn fn) { return g_ioctl.exchange(fn != nullptr ? fn : &real_ioctl); }
+IoctlFn set_ioctl_for_testing(IoctlFn fn) {
+    return g_ioctl.exchange(fn != nullptr ? fn : &real_ioctl);
+}
 
 Status checked_ioctl(int fd, unsigned long request, void* arg, const char* op) {
     const IoctlFn fn = g_ioctl.load(std::memory_order_relaxed);

@@ -8,7 +8,7 @@
 namespace sb::kernel {
 
 class UniqueFd {
-public:
+  public:
     UniqueFd() = default;
     explicit UniqueFd(int fd) : fd_(fd) {}
     ~UniqueFd() { reset(); }
@@ -34,7 +34,7 @@ public:
     // A second, independent owner of the same open file, close-on-exec.
     [[nodiscard]] static Result<UniqueFd> duplicate(int fd);
 
-private:
+  private:
     int fd_ = -1;
 };
 

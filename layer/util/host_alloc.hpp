@@ -45,8 +45,11 @@ struct SavedAllocator {
 
     SavedAllocator() = default;
     explicit SavedAllocator(const VkAllocationCallbacks* alloc)
-        : callbacks(alloc != nullptr ? *alloc : VkAllocationCallbacks{}), present(alloc != nullptr) {}
-    [[nodiscard]] const VkAllocationCallbacks* get() const { return present ? &callbacks : nullptr; }
+        : callbacks(alloc != nullptr ? *alloc : VkAllocationCallbacks{}),
+          present(alloc != nullptr) {}
+    [[nodiscard]] const VkAllocationCallbacks* get() const {
+        return present ? &callbacks : nullptr;
+    }
 };
 
 }  // namespace sb::util

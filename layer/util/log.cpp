@@ -13,7 +13,9 @@ Level parse_level(const char* text, Level fallback) {
     static constexpr struct {
         const char* name;
         Level level;
-    } kLevels[] = {{"error", Level::error}, {"warn", Level::warn}, {"info", Level::info},
+    } kLevels[] = {{"error", Level::error},
+                   {"warn", Level::warn},
+                   {"info", Level::info},
                    {"debug", Level::debug}};
     for (const auto& entry : kLevels) {
         if (std::strcmp(text, entry.name) == 0) {
@@ -28,7 +30,9 @@ Level threshold() {
     return level;
 }
 
-bool enabled(Level level) { return level <= threshold(); }
+bool enabled(Level level) {
+    return level <= threshold();
+}
 
 void write(Level level, const char* fmt, ...) {
     if (!enabled(level)) {

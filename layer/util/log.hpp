@@ -19,10 +19,10 @@ Level parse_level(const char* text, Level fallback);
 }  // namespace sb::log
 
 #define SB_LOG(level, ...) ::sb::log::write(::sb::log::Level::level, __VA_ARGS__)
-#define SB_LOG_ONCE(level, ...)                                                \
-    do {                                                                       \
-        static std::atomic<bool> sb_logged_{false};                            \
-        if (!sb_logged_.exchange(true, std::memory_order_relaxed)) {           \
-            ::sb::log::write(::sb::log::Level::level, __VA_ARGS__);            \
-        }                                                                      \
+#define SB_LOG_ONCE(level, ...)                                      \
+    do {                                                             \
+        static std::atomic<bool> sb_logged_{false};                  \
+        if (!sb_logged_.exchange(true, std::memory_order_relaxed)) { \
+            ::sb::log::write(::sb::log::Level::level, __VA_ARGS__);  \
+        }                                                            \
     } while (0)

@@ -87,10 +87,9 @@ TEST_P(ImportNeverReplaces, BufferStaysBusyUntilOldAndNewFencesSignal) {
     EXPECT_EQ(must(buf.wait_idle(Access::write, kSoon)), WaitOutcome::ready);
 }
 
-INSTANTIATE_TEST_SUITE_P(EitherOrder, ImportNeverReplaces, ::testing::Bool(),
-                         [](const auto& info) {
-                             return info.param ? "OldFenceFirst" : "ImportedFenceFirst";
-                         });
+INSTANTIATE_TEST_SUITE_P(EitherOrder, ImportNeverReplaces, ::testing::Bool(), [](const auto& info) {
+    return info.param ? "OldFenceFirst" : "ImportedFenceFirst";
+});
 
 TEST_F(DmaBufFences, ImportedReadFenceDoesNotHideThePendingWriteFence) {
     auto bo = must(vgem().create_dumb(64, 64));

@@ -49,9 +49,8 @@ TEST_F(FdHygiene, FailedCallsLeaveNoFdBehind) {
     DmaBuf buf = must(vgem().new_dma_buf());
     SyncFile not_a_sync_file(must(kernel::UniqueFd::duplicate(buf.fd())));
     EXPECT_FALSE(SyncFile::merge(not_a_sync_file, not_a_sync_file).ok());
-    EXPECT_FALSE(DmaBuf(must(kernel::UniqueFd::duplicate(vgem().fd())))
-                     .export_sync_file(Access::read)
-                     .ok());
+    EXPECT_FALSE(
+        DmaBuf(must(kernel::UniqueFd::duplicate(vgem().fd()))).export_sync_file(Access::read).ok());
     EXPECT_FALSE(buf.map(size_t{1} << 40, Access::read).ok());
     buf = DmaBuf{};
     not_a_sync_file = SyncFile{};

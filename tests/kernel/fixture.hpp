@@ -18,10 +18,10 @@ using kernel::WaitOutcome;
 constexpr auto kBlocked = 150ms;
 constexpr auto kSoon = 2s;
 
-#define ASSERT_OK(expr)                                                      \
-    do {                                                                     \
-        const auto& sb_result_ = (expr);                                     \
-        ASSERT_TRUE(sb_result_.ok()) << sb_result_.error().describe();       \
+#define ASSERT_OK(expr)                                                \
+    do {                                                               \
+        const auto& sb_result_ = (expr);                               \
+        ASSERT_TRUE(sb_result_.ok()) << sb_result_.error().describe(); \
     } while (0)
 
 // Unwraps a result; a failure throws, which gtest reports as a failure of the running test.
@@ -35,7 +35,7 @@ T must(kernel::Result<T> result) {
 }
 
 class VgemTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto device = Vgem::open();
         // No vgem means the harness is broken (module missing): fail, never skip.
@@ -44,7 +44,7 @@ protected:
     }
     Vgem& vgem() { return *vgem_; }
 
-private:
+  private:
     // Closing the vgem fd signals every fence still pending, so a failed test cannot leave
     // another one waiting.
     std::optional<Vgem> vgem_;

@@ -11,7 +11,7 @@ namespace sb::test {
 namespace {
 
 class Syncobjs : public VgemTest {
-protected:
+  protected:
     void SetUp() override {
         VgemTest::SetUp();
         if (HasFatalFailure()) {

@@ -94,6 +94,7 @@ std::vector<std::string> device_extensions(VkPhysicalDevice gpu) {
     std::vector<VkExtensionProperties> props(count);
     vkEnumerateDeviceExtensionProperties(gpu, nullptr, &count, props.data());
     std::vector<std::string> names;
+    names.reserve(props.size());
     for (const auto& p : props) {
         names.emplace_back(p.extensionName);
     }
@@ -199,7 +200,7 @@ uint32_t clear_and_read_back(VkPhysicalDevice gpu, uint32_t value) {
 }
 
 class Loader : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_TRUE(layer_available(kSyncbridge))
             << "VK_ADD_LAYER_PATH must name the build tree's manifest directory";
@@ -219,11 +220,14 @@ TEST_F(Loader, EnumerationAndPropertiesAreAsWithoutTheLayer) {
     ASSERT_EQ(create_instance(without, {}), VK_SUCCESS);
     EXPECT_EQ(device_extensions(with.gpu), device_extensions(without.gpu));
 
+    // Zeroed first, so padding compares equal: the driver fills fields, not padding.
     VkPhysicalDeviceProperties a;
     VkPhysicalDeviceProperties b;
+    std::memset(&a, 0, sizeof(a));
+    std::memset(&b, 0, sizeof(b));
     vkGetPhysicalDeviceProperties(with.gpu, &a);
     vkGetPhysicalDeviceProperties(without.gpu, &b);
-    EXPECT_EQ(std::memcmp(&a, &b, sizeof(a)), 0);
+    EXPECT_EQ(std::memcmp(&a, &b, sizeof(a)), 0);  // NOLINT(bugprone-suspicious-memory-comparison)
 
     VkPhysicalDeviceFeatures fa;
     VkPhysicalDeviceFeatures fb;

@@ -93,8 +93,8 @@ Result<uint32_t> Vgem::attach_fence(uint32_t handle, Access access) {
     drm_vgem_fence_attach arg{};
     arg.handle = handle;
     arg.flags = access == Access::read ? 0 : kVgemFenceWrite;
-    if (auto st = kernel::checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg,
-                                        "DRM_IOCTL_VGEM_FENCE_ATTACH");
+    if (auto st =
+            kernel::checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg, "DRM_IOCTL_VGEM_FENCE_ATTACH");
         !st) {
         return st.error();
     }

@@ -30,7 +30,7 @@ struct PendingFence {
 };
 
 class Vgem {
-public:
+  public:
     // Opens the DRM card node whose driver is vgem (card0 in the test VM).
     static Result<Vgem> open();
 
@@ -52,7 +52,7 @@ public:
     // A fresh dumb buffer exported as a dma-buf.
     Result<DmaBuf> new_dma_buf(uint32_t width = 64, uint32_t height = 64);
 
-private:
+  private:
     explicit Vgem(kernel::UniqueFd fd) : fd_(std::move(fd)) {}
     kernel::UniqueFd fd_;
 };

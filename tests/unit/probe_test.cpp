@@ -49,7 +49,7 @@ struct FakeKernel {
 };
 
 class ProbeWithFakeKernel : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         FakeKernel::export_errno = 0;
         FakeKernel::import_errno = 0;

@@ -30,21 +30,22 @@ DeviceCapabilities caps_of(const Case& c) {
     return caps;
 }
 
-KernelSupport kernel_of(const Case& c) { return KernelSupport{c.ioctls, "test"}; }
+KernelSupport kernel_of(const Case& c) {
+    return KernelSupport{c.ioctls, "test"};
+}
 
 // What auto must pick, written out independently of the implementation.
 Strategy expected_auto(const Case& c) {
     if (!c.dma_buf) {
         return Strategy::passthrough;
     }
-    const bool can_import = c.sem_export && (c.sem_import || c.fence_import) &&
-                            c.ioctls == Ioctls::present;
+    const bool can_import =
+        c.sem_export && (c.sem_import || c.fence_import) && c.ioctls == Ioctls::present;
     return can_import ? Strategy::kernel_import : Strategy::userspace_wait;
 }
 
-class StrategyMatrix
-    : public ::testing::TestWithParam<std::tuple<bool, bool, bool, bool, Ioctls>> {
-protected:
+class StrategyMatrix : public ::testing::TestWithParam<std::tuple<bool, bool, bool, bool, Ioctls>> {
+  protected:
     Case c() const {
         auto [d, se, si, fi, io] = GetParam();
         return Case{d, se, si, fi, io};
@@ -102,12 +103,11 @@ std::string matrix_case_name(
     return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCombinations, StrategyMatrix,
-                         ::testing::Combine(::testing::Bool(), ::testing::Bool(),
-                                            ::testing::Bool(), ::testing::Bool(),
-                                            ::testing::Values(Ioctls::present, Ioctls::absent,
-                                                              Ioctls::unknown)),
-                         matrix_case_name);
+INSTANTIATE_TEST_SUITE_P(
+    AllCombinations, StrategyMatrix,
+    ::testing::Combine(::testing::Bool(), ::testing::Bool(), ::testing::Bool(), ::testing::Bool(),
+                       ::testing::Values(Ioctls::present, Ioctls::absent, Ioctls::unknown)),
+    matrix_case_name);
 
 TEST(StrategyReasons, SayWhatIsMissing) {
     Case lavapipe{false, false, false, false, Ioctls::present};

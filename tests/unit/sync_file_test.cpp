@@ -34,7 +34,7 @@ TEST(SyncFileStub, DuplicatingMinusOneGivesTheStub) {
 }
 
 class PollUntil : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         int fds[2];
         ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0);

@@ -9,7 +9,9 @@
 namespace sb::kernel {
 namespace {
 
-bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
+bool is_open(int fd) {
+    return ::fcntl(fd, F_GETFD) != -1;
+}
 
 UniqueFd make_pipe_end(UniqueFd* other) {
     int fds[2];

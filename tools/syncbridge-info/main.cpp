@@ -37,8 +37,12 @@ std::string json_escape(const std::string& text) {
     return out;
 }
 
-const char* yes_no(bool value) { return value ? "yes" : "no"; }
-const char* json_bool(bool value) { return value ? "true" : "false"; }
+const char* yes_no(bool value) {
+    return value ? "yes" : "no";
+}
+const char* json_bool(bool value) {
+    return value ? "true" : "false";
+}
 
 void print_text(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
     std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
@@ -49,8 +53,8 @@ void print_text(const KernelSupport& kernel, const char* mode, const std::vector
         std::printf("\nGPU %zu: %s (driver %s, Vulkan %u.%u.%u)\n", i, c.device_name.c_str(),
                     c.driver_name.c_str(), VK_API_VERSION_MAJOR(c.api_version),
                     VK_API_VERSION_MINOR(c.api_version), VK_API_VERSION_PATCH(c.api_version));
-        std::printf("  semaphore SYNC_FD export/import: %s/%s\n", yes_no(c.semaphore_sync_fd_export),
-                    yes_no(c.semaphore_sync_fd_import));
+        std::printf("  semaphore SYNC_FD export/import: %s/%s\n",
+                    yes_no(c.semaphore_sync_fd_export), yes_no(c.semaphore_sync_fd_import));
         std::printf("  fence SYNC_FD export/import:     %s/%s\n", yes_no(c.fence_sync_fd_export),
                     yes_no(c.fence_sync_fd_import));
         std::printf("  VK_EXT_external_memory_dma_buf:  %s\n", yes_no(c.dma_buf_extension));
