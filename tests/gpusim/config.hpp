@@ -1,0 +1,27 @@
+// gpusim's switches, read from the environment once per VkInstance (so that a test can change
+// them between instances). See README.md.
+#pragma once
+
+#include <cstdint>
+
+namespace sb::gpusim {
+
+struct Config {
+    bool sync_fd = true;      // GPUSIM_SYNC_FD=0: no SYNC_FD semaphores or fences
+    bool dma_buf = true;      // GPUSIM_DMA_BUF=0: no dma-buf memory, no DRM format modifiers
+    uint32_t latency_ms = 8;  // GPUSIM_LATENCY_MS: delay before a submit reaches lavapipe
+    uint32_t jitter_ms = 0;   // GPUSIM_JITTER_MS: plus a uniform random 0..jitter
+    uint64_t seed = 1;        // GPUSIM_SEED: for the jitter
+};
+
+Config read_config();
+
+// What this gpusim instance offers on top of lavapipe: the switches, and vgem to back them.
+struct Offer {
+    bool dma_buf = false;  // VK_EXT_external_memory_dma_buf, VK_EXT_image_drm_format_modifier
+    bool sync_fd = false;  // VK_KHR_external_semaphore_fd, VK_KHR_external_fence_fd (SYNC_FD)
+};
+
+Offer make_offer(const Config& config, bool have_vgem);
+
+}  // namespace sb::gpusim

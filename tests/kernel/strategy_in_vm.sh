@@ -1,0 +1,42 @@
+#!/bin/sh
+# Runs inside the test VM: the strategy syncbridge-info reports for gpusim (with and without its
+# SYNC_FD export) and for plain lavapipe, and vulkaninfo with the layer loaded over gpusim.
+# usage: strategy_in_vm.sh SYNCBRIDGE_INFO LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
+set -u
+info=$1
+export VK_ADD_LAYER_PATH="$2:$3"
+failures=0
+
+expect_strategy() { # NAME EXPECTED ENV...
+  name=$1 expected=$2
+  shift 2
+  json=$(env "$@" "$info" --json) || { echo "FAIL $name: syncbridge-info failed"; failures=$((failures + 1)); return; }
+  got=$(printf '%s\n' "$json" | sed -n 's/.*"strategy": "\([a-z]*\)".*/\1/p' | head -n 1)
+  reason=$(printf '%s\n' "$json" | sed -n 's/.*"reason": "\([^"]*\)".*/\1/p' | head -n 1)
+  if [ "$got" = "$expected" ]; then
+    echo "ok   $name: strategy $got ($reason)"
+  else
+    echo "FAIL $name: strategy '$got', expected '$expected' ($reason)"
+    printf '%s\n' "$json"
+    failures=$((failures + 1))
+  fi
+}
+
+expect_strategy "lavapipe alone" passthrough VK_INSTANCE_LAYERS=
+expect_strategy "gpusim" import VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim
+expect_strategy "gpusim without SYNC_FD" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_SYNC_FD=0
+expect_strategy "gpusim without dma-buf" passthrough VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_DMA_BUF=0
+expect_strategy "gpusim, SYNCBRIDGE_MODE=wait" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim SYNCBRIDGE_MODE=wait
+expect_strategy "gpusim without SYNC_FD, SYNCBRIDGE_MODE=import refused" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_SYNC_FD=0 SYNCBRIDGE_MODE=import
+
+summary=$(VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim vulkaninfo --summary 2>/dev/null)
+if printf '%s\n' "$summary" | grep -q "VK_LAYER_SYNCBRIDGE_wsi" &&
+   printf '%s\n' "$summary" | grep -q "deviceName *= llvmpipe"; then
+  echo "ok   vulkaninfo --summary with syncbridge over gpusim lists the layer and the GPU"
+else
+  echo "FAIL vulkaninfo --summary with syncbridge over gpusim"
+  failures=$((failures + 1))
+fi
+
+echo "strategy: $((7 - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
