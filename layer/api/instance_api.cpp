@@ -34,6 +34,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     }
     data->handle = *instance;
     data->alloc = util::SavedAllocator(alloc);
+    if (info->pApplicationInfo != nullptr && info->pApplicationInfo->apiVersion != 0) {
+        data->app_api_version = info->pApplicationInfo->apiVersion;
+    }
     dispatch::load_instance_table(data->next, *instance, next_gipa);
     instances().insert(dispatch::dispatch_key(*instance), data);
     SB_LOG(debug, "instance %p created", static_cast<void*>(*instance));

@@ -24,6 +24,9 @@ struct InstanceData {
     VkInstance handle = VK_NULL_HANDLE;
     dispatch::InstanceTable next;
     util::SavedAllocator alloc;
+    // VkApplicationInfo::apiVersion (1.0 when absent): a device's commands and extensions are
+    // core only up to the lower of this and the device's version.
+    uint32_t app_api_version = VK_API_VERSION_1_0;
 
     // Capabilities and strategy per physical device, probed at first use.
     const PhysicalDeviceInfo& physical_device_info(VkPhysicalDevice pd);
@@ -41,7 +44,7 @@ struct DeviceData {
     PFN_vkGetDeviceProcAddr next_get_device_proc_addr = nullptr;
     util::SavedAllocator alloc;
     bridge::Strategy strategy = bridge::Strategy::passthrough;
-    uint32_t api_version = 0;
+    uint32_t api_version = 0;  // the version the app can use: min(app's, device's)
     // Extensions the layer enabled on the driver behind the app's back: their commands stay
     // invisible to the app (vkGetDeviceProcAddr answers as without the layer).
     std::vector<std::string> enabled_by_layer;
