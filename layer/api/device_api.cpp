@@ -64,15 +64,9 @@ std::vector<std::string> driver_extensions(const InstanceData& inst, VkPhysicalD
 VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo* info,
                                             const VkAllocationCallbacks* alloc, VkDevice* device) {
     InstanceData* inst = instance_data(pd);
-    VkLayerDeviceCreateInfo* link = dispatch::find_device_link(info);
-    if (inst == nullptr || link == nullptr || link->u.pLayerInfo == nullptr) {
-        return VK_ERROR_INITIALIZATION_FAILED;
-    }
-    PFN_vkGetInstanceProcAddr next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
-    PFN_vkGetDeviceProcAddr next_gdpa = link->u.pLayerInfo->pfnNextGetDeviceProcAddr;
-    auto next_create =
-        reinterpret_cast<PFN_vkCreateDevice>(next_gipa(inst->handle, "vkCreateDevice"));
-    if (next_create == nullptr) {
+    const auto next =
+        inst != nullptr ? dispatch::next_device_link(info, inst->handle) : std::nullopt;
+    if (!next) {
         return VK_ERROR_INITIALIZATION_FAILED;
     }
 
@@ -110,8 +104,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     modified.enabledExtensionCount = static_cast<uint32_t>(names.size());
     modified.ppEnabledExtensionNames = names.data();
 
-    link->u.pLayerInfo = link->u.pLayerInfo->pNext;
-    const VkResult result = next_create(pd, &modified, alloc, device);
+    next->advance();
+    const VkResult result = next->create(pd, &modified, alloc, device);
     if (result != VK_SUCCESS) {
         util::host_delete(alloc, data);
         return result;
@@ -120,8 +114,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     data->physical_device = pd;
     data->instance = inst;
     data->alloc = util::SavedAllocator(alloc);
-    data->next_get_device_proc_addr = next_gdpa;
-    dispatch::load_device_table(data->next, *device, next_gdpa);
+    data->next_get_device_proc_addr = next->get_device_proc_addr;
+    dispatch::load_device_table(data->next, *device, next->get_device_proc_addr);
     devices().insert(dispatch::dispatch_key(*device), data);
     SB_LOG(debug, "device %p created, strategy %s, %zu extension(s) enabled by the layer",
            static_cast<void*>(*device), bridge::to_string(data->strategy),

@@ -10,14 +10,8 @@ namespace sb::api {
 VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
                                               const VkAllocationCallbacks* alloc,
                                               VkInstance* instance) {
-    VkLayerInstanceCreateInfo* link = dispatch::find_instance_link(info);
-    if (link == nullptr || link->u.pLayerInfo == nullptr) {
-        return VK_ERROR_INITIALIZATION_FAILED;
-    }
-    PFN_vkGetInstanceProcAddr next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
-    auto next_create =
-        reinterpret_cast<PFN_vkCreateInstance>(next_gipa(VK_NULL_HANDLE, "vkCreateInstance"));
-    if (next_create == nullptr) {
+    const auto next = dispatch::next_instance_link(info);
+    if (!next) {
         return VK_ERROR_INITIALIZATION_FAILED;
     }
 
@@ -25,9 +19,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     if (data == nullptr) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    // The next layer reads its own link from the same chain.
-    link->u.pLayerInfo = link->u.pLayerInfo->pNext;
-    const VkResult result = next_create(info, alloc, instance);
+    next->advance();
+    const VkResult result = next->create(info, alloc, instance);
     if (result != VK_SUCCESS) {
         util::host_delete(alloc, data);
         return result;
@@ -37,7 +30,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     if (info->pApplicationInfo != nullptr && info->pApplicationInfo->apiVersion != 0) {
         data->app_api_version = info->pApplicationInfo->apiVersion;
     }
-    dispatch::load_instance_table(data->next, *instance, next_gipa);
+    dispatch::load_instance_table(data->next, *instance, next->get_instance_proc_addr);
     instances().insert(dispatch::dispatch_key(*instance), data);
     SB_LOG(debug, "instance %p created", static_cast<void*>(*instance));
     return VK_SUCCESS;

@@ -38,4 +38,32 @@ VkLayerDeviceCreateInfo* find_device_link(const VkDeviceCreateInfo* info) {
     return nullptr;
 }
 
+std::optional<NextInstanceLink> next_instance_link(const VkInstanceCreateInfo* info) {
+    VkLayerInstanceCreateInfo* link = find_instance_link(info);
+    if (link == nullptr || link->u.pLayerInfo == nullptr) {
+        return std::nullopt;
+    }
+    PFN_vkGetInstanceProcAddr gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
+    auto create = reinterpret_cast<PFN_vkCreateInstance>(gipa(VK_NULL_HANDLE, "vkCreateInstance"));
+    if (create == nullptr) {
+        return std::nullopt;
+    }
+    return NextInstanceLink{gipa, create, link};
+}
+
+std::optional<NextDeviceLink> next_device_link(const VkDeviceCreateInfo* info,
+                                               VkInstance instance) {
+    VkLayerDeviceCreateInfo* link = find_device_link(info);
+    if (link == nullptr || link->u.pLayerInfo == nullptr) {
+        return std::nullopt;
+    }
+    PFN_vkGetInstanceProcAddr gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
+    PFN_vkGetDeviceProcAddr gdpa = link->u.pLayerInfo->pfnNextGetDeviceProcAddr;
+    auto create = reinterpret_cast<PFN_vkCreateDevice>(gipa(instance, "vkCreateDevice"));
+    if (create == nullptr) {
+        return std::nullopt;
+    }
+    return NextDeviceLink{gipa, gdpa, create, link};
+}
+
 }  // namespace sb::dispatch

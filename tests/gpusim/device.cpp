@@ -94,15 +94,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
                                             VkDevice* device) noexcept {
     return guarded("vkCreateDevice", [&]() -> VkResult {
         Instance* inst = instance_of(pd);
-        VkLayerDeviceCreateInfo* link = dispatch::find_device_link(info);
-        if (inst == nullptr || link == nullptr || link->u.pLayerInfo == nullptr) {
-            return VK_ERROR_INITIALIZATION_FAILED;
-        }
-        PFN_vkGetInstanceProcAddr next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
-        PFN_vkGetDeviceProcAddr next_gdpa = link->u.pLayerInfo->pfnNextGetDeviceProcAddr;
-        auto next_create =
-            reinterpret_cast<PFN_vkCreateDevice>(next_gipa(inst->handle, "vkCreateDevice"));
-        if (next_create == nullptr) {
+        const auto next =
+            inst != nullptr ? dispatch::next_device_link(info, inst->handle) : std::nullopt;
+        if (!next) {
             return VK_ERROR_INITIALIZATION_FAILED;
         }
 
@@ -134,8 +128,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
         if (dev == nullptr) {
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
-        link->u.pLayerInfo = link->u.pLayerInfo->pNext;
-        const VkResult result = next_create(pd, &modified, alloc, device);
+        next->advance();
+        const VkResult result = next->create(pd, &modified, alloc, device);
         if (result != VK_SUCCESS) {
             util::host_delete(alloc, dev);
             return result;
@@ -147,8 +141,8 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
         dev->config = inst->config;
         dev->offer = offer;
         dev->enabled = enabled;
-        dev->next_get_device_proc_addr = next_gdpa;
-        dispatch::load_device_table(dev->next, *device, next_gdpa);
+        dev->next_get_device_proc_addr = next->get_device_proc_addr;
+        dispatch::load_device_table(dev->next, *device, next->get_device_proc_addr);
         if (offer.dma_buf) {
             dev->host_pointer_alignment = host_pointer_alignment(*inst, pd);
         }

@@ -34,22 +34,16 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
                                               const VkAllocationCallbacks* alloc,
                                               VkInstance* instance) noexcept {
     return guarded("vkCreateInstance", [&]() -> VkResult {
-        VkLayerInstanceCreateInfo* link = dispatch::find_instance_link(info);
-        if (link == nullptr || link->u.pLayerInfo == nullptr) {
-            return VK_ERROR_INITIALIZATION_FAILED;
-        }
-        PFN_vkGetInstanceProcAddr next_gipa = link->u.pLayerInfo->pfnNextGetInstanceProcAddr;
-        auto next_create =
-            reinterpret_cast<PFN_vkCreateInstance>(next_gipa(VK_NULL_HANDLE, "vkCreateInstance"));
-        if (next_create == nullptr) {
+        const auto next = dispatch::next_instance_link(info);
+        if (!next) {
             return VK_ERROR_INITIALIZATION_FAILED;
         }
         auto* data = util::host_new<Instance>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_INSTANCE);
         if (data == nullptr) {
             return VK_ERROR_OUT_OF_HOST_MEMORY;
         }
-        link->u.pLayerInfo = link->u.pLayerInfo->pNext;
-        const VkResult result = next_create(info, alloc, instance);
+        next->advance();
+        const VkResult result = next->create(info, alloc, instance);
         if (result != VK_SUCCESS) {
             util::host_delete(alloc, data);
             return result;
@@ -59,7 +53,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
         data->config = read_config();
         auto vgem = test::Vgem::open();
         data->offer = make_offer(data->config, vgem.ok());
-        dispatch::load_instance_table(data->next, *instance, next_gipa);
+        dispatch::load_instance_table(data->next, *instance, next->get_instance_proc_addr);
         instances().insert(dispatch::dispatch_key(*instance), data);
         GPUSIM_LOG(info, "instance: vgem %s, dma-buf %s, SYNC_FD %s, latency %u ms + jitter %u ms",
                    vgem.ok() ? "present" : "absent", data->offer.dma_buf ? "on" : "off",
