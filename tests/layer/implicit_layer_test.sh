@@ -10,9 +10,14 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null || { echo "FAIL: cmake --install"; exit 1; }
 manifest=$(find "$prefix" -path '*implicit_layer.d/VkLayer_syncbridge_wsi.json')
 library=$(find "$prefix" -name 'libVkLayer_syncbridge_wsi.so')
-[ -n "$manifest" ] && [ -n "$library" ] || { echo "FAIL: install lacks the manifest or library"; exit 1; }
+if [ -z "$manifest" ] || [ -z "$library" ]; then
+  echo "FAIL: install lacks the manifest or library"
+  exit 1
+fi
 
-export XDG_DATA_DIRS="$prefix/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}" LD_LIBRARY_PATH="$(dirname "$library")" SYNCBRIDGE_LOG=debug
+lib_dir=$(dirname "$library")
+export XDG_DATA_DIRS="$prefix/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
+export LD_LIBRARY_PATH="$lib_dir" SYNCBRIDGE_LOG=debug
 unset VK_INSTANCE_LAYERS VK_ADD_LAYER_PATH VK_LAYER_PATH SYNCBRIDGE_ENABLE SYNCBRIDGE_DISABLE
 failures=0
 check() { # NAME EXPECT(active|inactive) ENV...
