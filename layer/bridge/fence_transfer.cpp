@@ -1,0 +1,122 @@
+#include "bridge/fence_transfer.hpp"
+
+#include <vector>
+
+#include "util/log.hpp"
+
+namespace sb::bridge {
+namespace {
+
+// Vulkan takes ownership of an imported fd only on success: on failure the UniqueFd closes it.
+VkResult import_into_semaphore(const dispatch::DeviceTable& next, VkDevice device,
+                               kernel::UniqueFd fd, VkSemaphore semaphore) {
+    VkImportSemaphoreFdInfoKHR info{VK_STRUCTURE_TYPE_IMPORT_SEMAPHORE_FD_INFO_KHR};
+    info.semaphore = semaphore;
+    info.flags = VK_SEMAPHORE_IMPORT_TEMPORARY_BIT;
+    info.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
+    info.fd = fd.get();
+    const VkResult r = next.ImportSemaphoreFdKHR(device, &info);
+    if (r == VK_SUCCESS) {
+        (void)fd.release();
+    }
+    return r;
+}
+
+VkResult import_into_fence(const dispatch::DeviceTable& next, VkDevice device, kernel::UniqueFd fd,
+                           VkFence fence) {
+    VkImportFenceFdInfoKHR info{VK_STRUCTURE_TYPE_IMPORT_FENCE_FD_INFO_KHR};
+    info.fence = fence;
+    info.flags = VK_FENCE_IMPORT_TEMPORARY_BIT;
+    info.handleType = VK_EXTERNAL_FENCE_HANDLE_TYPE_SYNC_FD_BIT;
+    info.fd = fd.get();
+    const VkResult r = next.ImportFenceFdKHR(device, &info);
+    if (r == VK_SUCCESS) {
+        (void)fd.release();
+    }
+    return r;
+}
+
+// A SYNC_FD import of -1 means "already signalled" (the stub has no fd).
+kernel::Result<kernel::UniqueFd> payload_fd(const kernel::SyncFile& payload) {
+    if (payload.is_stub()) {
+        return kernel::UniqueFd();
+    }
+    return kernel::UniqueFd::duplicate(payload.fd());
+}
+
+}  // namespace
+
+VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
+                            const VkSemaphore* waits, uint32_t wait_count,
+                            kernel::SyncFile* render_done) {
+    VkExportSemaphoreCreateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO};
+    export_info.handleTypes = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
+    VkSemaphoreCreateInfo create{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+    create.pNext = &export_info;
+    VkSemaphore signal = VK_NULL_HANDLE;
+    if (VkResult r = next.CreateSemaphore(device, &create, nullptr, &signal); r != VK_SUCCESS) {
+        return r;
+    }
+    // The semaphores are the app's render-done signals: wait for all of the work before them.
+    const std::vector<VkPipelineStageFlags> stages(wait_count, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.waitSemaphoreCount = wait_count;
+    submit.pWaitSemaphores = waits;
+    submit.pWaitDstStageMask = stages.data();
+    submit.signalSemaphoreCount = 1;
+    submit.pSignalSemaphores = &signal;
+    VkResult r = next.QueueSubmit(queue, 1, &submit, VK_NULL_HANDLE);
+    if (r == VK_SUCCESS) {
+        VkSemaphoreGetFdInfoKHR get{VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR};
+        get.semaphore = signal;
+        get.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
+        int fd = -1;
+        r = next.GetSemaphoreFdKHR(device, &get, &fd);
+        if (r == VK_SUCCESS) {
+            // -1 is a valid answer: the work had already completed.
+            *render_done = kernel::SyncFile(kernel::UniqueFd(fd));
+        }
+    }
+    // Exporting a SYNC_FD payload leaves the semaphore unsignalled with nothing pending, so it
+    // can go at once; on a failed submit it was never used.
+    next.DestroySemaphore(device, signal, nullptr);
+    return r;
+}
+
+VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
+                          const kernel::SyncFile& payload, VkSemaphore semaphore, VkFence fence) {
+    if (semaphore != VK_NULL_HANDLE) {
+        auto fd = payload_fd(payload);
+        if (!fd) {
+            SB_LOG_ONCE(error, "acquire: %s", fd.error().describe().c_str());
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        }
+        if (VkResult r = import_into_semaphore(next, device, std::move(fd).value(), semaphore);
+            r != VK_SUCCESS) {
+            return r;
+        }
+    }
+    if (fence != VK_NULL_HANDLE) {
+        auto fd = payload_fd(payload);
+        if (!fd) {
+            SB_LOG_ONCE(error, "acquire: %s", fd.error().describe().c_str());
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        }
+        return import_into_fence(next, device, std::move(fd).value(), fence);
+    }
+    return VK_SUCCESS;
+}
+
+VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
+                               const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence) {
+    // For write access: every fence in the buffer, readers' and writers' alike.
+    auto pending = buffer.export_sync_file(kernel::Access::write);
+    if (!pending) {
+        SB_LOG_ONCE(error, "acquire: %s", pending.error().describe().c_str());
+        return pending.error().errnum == ENODEV ? VK_ERROR_SURFACE_LOST_KHR
+                                                : VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    return import_sync_file(next, device, *pending, semaphore, fence);
+}
+
+}  // namespace sb::bridge

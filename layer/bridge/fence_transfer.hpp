@@ -1,0 +1,37 @@
+// The two fence transfers at the heart of the bridge, through a driver with SYNC_FD payloads.
+//
+// Present: the app's render-done semaphores become a sync_file, which the caller then adds to
+// the image's dma-buf as a write fence, so that an implicit-sync consumer waits for the render.
+// Acquire: the fences a writer must wait for (the consumer's pending reads, and anything else in
+// the dma-buf) become the payload of the app's acquire semaphore and/or fence, so that the next
+// frame's GPU work, not the app's CPU, waits for the consumer.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+
+#include "dispatch/dispatch_table.hpp"
+#include "kernel/dma_buf.hpp"
+#include "kernel/sync_file.hpp"
+
+namespace sb::bridge {
+
+// Submits to `queue` a batch that waits for `waits` and signals a layer-owned exportable
+// semaphore, then exports that semaphore's payload as a sync_file. The app's thread does not
+// wait for the GPU here (unless the driver's export itself blocks).
+VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
+                            const VkSemaphore* waits, uint32_t wait_count,
+                            kernel::SyncFile* render_done);
+
+// Makes `semaphore` and/or `fence` (either may be VK_NULL_HANDLE) wait for every fence in
+// `buffer` (temporary SYNC_FD imports: the next wait consumes them, as for a swapchain acquire).
+VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
+                               const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence);
+
+// Makes `semaphore` and/or `fence` carry `payload` (temporary SYNC_FD imports). The payload's fd
+// is duplicated for each import; `payload` itself stays the caller's.
+VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
+                          const kernel::SyncFile& payload, VkSemaphore semaphore, VkFence fence);
+
+}  // namespace sb::bridge

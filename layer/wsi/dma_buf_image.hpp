@@ -1,0 +1,43 @@
+// A swapchain image whose memory is an exportable dma-buf: what the layer hands to a compositor.
+// Allocated through the next layer's (the driver's) entry points, with the DRM format modifier
+// extension when the driver has it (LINEAR is the modifier every consumer can read), else with
+// LINEAR tiling.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+
+#include "dispatch/dispatch_table.hpp"
+#include "kernel/dma_buf.hpp"
+
+namespace sb::wsi {
+
+struct DmaBufImageInfo {
+    VkFormat format = VK_FORMAT_B8G8R8A8_UNORM;
+    VkExtent2D extent{};
+    VkImageUsageFlags usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+    bool use_drm_format_modifier = true;
+};
+
+struct DmaBufImage {
+    VkImage image = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    kernel::DmaBuf dma_buf;  // the layer's own reference, for fences and for the consumer
+    uint64_t modifier = 0;   // DRM_FORMAT_MOD_*
+    uint64_t offset = 0;     // of plane 0
+    uint32_t stride = 0;     // row pitch of plane 0
+    uint64_t size = 0;
+};
+
+// Creates, allocates, binds and exports. On failure nothing is left behind and the VkResult
+// says why (VK_ERROR_FORMAT_NOT_SUPPORTED, VK_ERROR_OUT_OF_DEVICE_MEMORY, ...).
+VkResult create_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device,
+                              const VkPhysicalDeviceMemoryProperties& memory_properties,
+                              const DmaBufImageInfo& info, const VkAllocationCallbacks* alloc,
+                              DmaBufImage* out);
+
+void destroy_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device,
+                           const VkAllocationCallbacks* alloc, DmaBufImage* image);
+
+}  // namespace sb::wsi
