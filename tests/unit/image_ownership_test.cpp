@@ -117,6 +117,7 @@ TEST(ImageOwnership, ConcurrentAcquiresOfOneImageHaveExactlyOneWinner) {
         ImageOwnership images(1);
         std::atomic<int> winners{0};
         std::vector<std::thread> threads;
+        threads.reserve(4);
         for (int t = 0; t < 4; ++t) {
             threads.emplace_back([&] { winners += images.apply(0, E::acquire) ? 1 : 0; });
         }
