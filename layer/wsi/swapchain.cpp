@@ -1,0 +1,312 @@
+#include "wsi/swapchain.hpp"
+
+#include "bridge/fence_transfer.hpp"
+#include "util/log.hpp"
+
+namespace sb::wsi {
+namespace {
+
+// A surface that gets no frame callbacks (hidden, minimised) must not freeze a FIFO app forever.
+constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
+
+}  // namespace
+
+Swapchain::Swapchain(const DeviceContext& device, const SwapchainConfig& config,
+                     const VkAllocationCallbacks* alloc)
+    : device_(device), config_(config), alloc_(alloc), ownership_(config.image_count) {}
+
+VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
+                           const SwapchainConfig& config, const VkAllocationCallbacks* alloc,
+                           std::unique_ptr<Swapchain>* out) {
+    std::unique_ptr<Swapchain> chain(new (std::nothrow) Swapchain(device, config, alloc));
+    if (!chain) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    DmaBufImageInfo info;
+    info.format = config.format;
+    info.extent = config.extent;
+    info.usage = config.usage;
+    info.use_drm_format_modifier = device.drm_format_modifier;
+    std::vector<BufferDescription> buffers;
+    for (uint32_t i = 0; i < config.image_count; ++i) {
+        DmaBufImage image;
+        if (VkResult r = create_dma_buf_image(*device.next, device.device, device.memory_properties,
+                                              info, alloc, &image);
+            r != VK_SUCCESS) {
+            SB_LOG(error, "swapchain image %u: cannot allocate a dma-buf image (VkResult %d)", i,
+                   r);
+            return r;  // the destructor frees the images made so far
+        }
+        BufferDescription desc;
+        desc.dma_buf_fd = image.dma_buf.fd();
+        desc.width = config.extent.width;
+        desc.height = config.extent.height;
+        desc.drm_format = config.drm_format;
+        desc.modifier = image.modifier;
+        desc.offset = static_cast<uint32_t>(image.offset);
+        desc.stride = image.stride;
+        buffers.push_back(desc);
+        chain->images_.push_back(std::move(image));
+    }
+    if (device.strategy == bridge::Strategy::userspace_wait) {
+        Swapchain* self = chain.get();
+        chain->hand_over_thread_ = std::make_unique<bridge::HandOverThread>(
+            [self](uint32_t index, bridge::HandOverOutcome outcome) {
+                if (outcome == bridge::HandOverOutcome::ready) {
+                    (void)self->hand_over(index);
+                } else if (outcome != bridge::HandOverOutcome::cancelled) {
+                    SB_LOG_ONCE(error, "a frame's rendering did not finish in time: device lost");
+                    self->on_lost();
+                }
+            },
+            config.render_timeout);
+    }
+    if (VkResult r = surface.create_presenter(buffers, chain.get(), &chain->presenter_);
+        r != VK_SUCCESS) {
+        return r;
+    }
+    *out = std::move(chain);
+    return VK_SUCCESS;
+}
+
+Swapchain::~Swapchain() {
+    // Order matters: no hand-over may start, and no consumer event may arrive, once the images
+    // begin to go away.
+    hand_over_thread_.reset();
+    presenter_.reset();
+    if (!images_.empty()) {
+        // The layer's own submits (present transfers) may still use the images.
+        (void)device_.next->DeviceWaitIdle(device_.device);
+    }
+    for (DmaBufImage& image : images_) {
+        destroy_dma_buf_image(*device_.next, device_.device, alloc_, &image);
+    }
+}
+
+VkResult Swapchain::get_images(uint32_t* count, VkImage* images) const {
+    const auto total = static_cast<uint32_t>(images_.size());
+    if (images == nullptr) {
+        *count = total;
+        return VK_SUCCESS;
+    }
+    const uint32_t n = std::min(*count, total);
+    for (uint32_t i = 0; i < n; ++i) {
+        images[i] = images_[i].image;
+    }
+    *count = n;
+    return n < total ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+VkResult Swapchain::status_result(VkResult success) const {
+    if (lost_) {
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (retired_) {
+        return VK_ERROR_OUT_OF_DATE_KHR;
+    }
+    return suboptimal_ && success == VK_SUCCESS ? VK_SUBOPTIMAL_KHR : success;
+}
+
+VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
+    std::unique_lock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+    for (;;) {
+        if (lost_ || retired_) {
+            return status_result(VK_SUCCESS);
+        }
+        const int32_t candidate = ownership_.find_acquirable();
+        if (candidate >= 0 &&
+            ownership_.apply(static_cast<uint32_t>(candidate), OwnershipEvent::acquire)) {
+            *index = static_cast<uint32_t>(candidate);
+            return VK_SUCCESS;
+        }
+        if (timeout_ns == 0) {
+            return VK_NOT_READY;
+        }
+        if (timeout_ns == UINT64_MAX) {
+            changed_.wait(lock);
+        } else if (changed_.wait_until(lock, deadline) == std::cv_status::timeout &&
+                   ownership_.find_acquirable() < 0) {
+            return VK_TIMEOUT;
+        }
+    }
+}
+
+VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence) {
+    const DmaBufImage& image = images_[index];
+    if (device_.disable_fence_transfer_for_tests) {
+        return bridge::import_sync_file(*device_.next, device_.device, kernel::SyncFile{},
+                                        semaphore, fence);
+    }
+    if (device_.strategy == bridge::Strategy::kernel_import) {
+        // The consumer's pending reads become the acquire payload: the GPU waits, not the app.
+        return bridge::import_consumer_reads(*device_.next, device_.device, image.dma_buf,
+                                             semaphore, fence);
+    }
+    // Wait strategy: the driver cannot take a sync_file, so wait for the consumer's reads here
+    // (an image whose reads are pending is not yet available), then signal through an empty
+    // submit on the layer's queue.
+    auto idle = image.dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
+    if (!idle || *idle != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "acquire: the consumer never finished reading a buffer");
+        on_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
+        return VK_SUCCESS;
+    }
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.signalSemaphoreCount = semaphore != VK_NULL_HANDLE ? 1 : 0;
+    submit.pSignalSemaphores = &semaphore;
+    return device_.next->QueueSubmit(device_.internal_queue, 1, &submit, fence);
+}
+
+VkResult Swapchain::acquire(uint64_t timeout_ns, VkSemaphore semaphore, VkFence fence,
+                            uint32_t* index) {
+    const VkResult waited = wait_for_acquirable(timeout_ns, index);
+    if (waited != VK_SUCCESS) {
+        return waited;
+    }
+    if (VkResult r = signal_acquired(*index, semaphore, fence); r != VK_SUCCESS) {
+        return r;
+    }
+    return status_result(VK_SUCCESS);
+}
+
+VkResult Swapchain::hand_over(uint32_t index) {
+    const bool fifo = config_.present_mode == VK_PRESENT_MODE_FIFO_KHR ||
+                      config_.present_mode == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
+    {
+        std::unique_lock lock(mutex_);
+        if (fifo) {
+            // FIFO: one commit per frame callback, as the present mode requires and no more.
+            changed_.wait_for(lock, kFrameCallbackGrace,
+                              [this] { return !frame_pending_ || lost_; });
+            frame_pending_ = true;
+        }
+        if (!ownership_.apply(index, OwnershipEvent::hand_over)) {
+            return VK_ERROR_OUT_OF_DATE_KHR;
+        }
+    }
+    const VkResult r = presenter_->present(index, fifo);
+    if (r != VK_SUCCESS) {
+        on_lost();
+    }
+    return r;
+}
+
+VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* waits,
+                            uint32_t wait_count) {
+    if (lost_) {
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (index >= images_.size() || !ownership_.apply(index, OwnershipEvent::queue_present)) {
+        SB_LOG_ONCE(error, "vkQueuePresentKHR: image %u was not acquired", index);
+        return VK_ERROR_OUT_OF_DATE_KHR;
+    }
+    if (device_.strategy == bridge::Strategy::kernel_import) {
+        kernel::SyncFile render_done;
+        if (VkResult r = bridge::export_render_done(*device_.next, device_.device, queue, waits,
+                                                    wait_count, &render_done);
+            r != VK_SUCCESS) {
+            return r;
+        }
+        // The write fence goes in before the consumer can see the buffer: never hand over first.
+        if (device_.disable_fence_transfer_for_tests) {
+            return hand_over(index) == VK_SUCCESS ? status_result(VK_SUCCESS)
+                                                  : VK_ERROR_SURFACE_LOST_KHR;
+        }
+        if (auto st = images_[index].dma_buf.import_sync_file(render_done, kernel::Access::write);
+            !st) {
+            SB_LOG_ONCE(error, "present: %s", st.error().describe().c_str());
+            on_lost();
+            return VK_ERROR_SURFACE_LOST_KHR;
+        }
+        if (VkResult r = hand_over(index); r != VK_SUCCESS) {
+            return r;
+        }
+        return status_result(VK_SUCCESS);
+    }
+    // Wait strategy: a fence after the app's render, waited for on the hand-over thread.
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence rendered = VK_NULL_HANDLE;
+    if (VkResult r = device_.next->CreateFence(device_.device, &fence_info, nullptr, &rendered);
+        r != VK_SUCCESS) {
+        return r;
+    }
+    const std::vector<VkPipelineStageFlags> stages(wait_count, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.waitSemaphoreCount = wait_count;
+    submit.pWaitSemaphores = waits;
+    submit.pWaitDstStageMask = stages.data();
+    if (VkResult r = device_.next->QueueSubmit(queue, 1, &submit, rendered); r != VK_SUCCESS) {
+        device_.next->DestroyFence(device_.device, rendered, nullptr);
+        return r;
+    }
+    const dispatch::DeviceTable* next = device_.next;
+    VkDevice device = device_.device;
+    hand_over_thread_->enqueue(
+        index,
+        [next, device,
+         rendered](std::chrono::nanoseconds timeout) -> kernel::Result<kernel::WaitOutcome> {
+            const VkResult r = next->WaitForFences(device, 1, &rendered, VK_TRUE,
+                                                   static_cast<uint64_t>(timeout.count()));
+            next->DestroyFence(device, rendered, nullptr);
+            if (r == VK_TIMEOUT) {
+                return kernel::WaitOutcome::timed_out;
+            }
+            if (r != VK_SUCCESS) {
+                return kernel::Error{EIO, "vkWaitForFences(render)"};
+            }
+            return kernel::WaitOutcome::ready;
+        });
+    return status_result(VK_SUCCESS);
+}
+
+// State changes that an acquirer may be waiting for happen under mutex_, so that its wait
+// cannot miss the notification.
+void Swapchain::retire() {
+    {
+        std::lock_guard lock(mutex_);
+        retired_ = true;
+    }
+    changed_.notify_all();
+}
+
+void Swapchain::on_released(uint32_t image) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!ownership_.apply(image, OwnershipEvent::release)) {
+            SB_LOG_ONCE(warn, "the consumer released buffer %u, which it did not hold", image);
+        }
+    }
+    changed_.notify_all();
+}
+
+void Swapchain::on_frame_done() {
+    {
+        std::lock_guard lock(mutex_);
+        frame_pending_ = false;
+    }
+    changed_.notify_all();
+}
+
+void Swapchain::on_resized(uint32_t width, uint32_t height) {
+    {
+        std::lock_guard lock(mutex_);
+        if (width != config_.extent.width || height != config_.extent.height) {
+            suboptimal_ = true;
+        }
+    }
+    changed_.notify_all();
+}
+
+void Swapchain::on_lost() {
+    {
+        std::lock_guard lock(mutex_);
+        lost_ = true;
+    }
+    changed_.notify_all();
+}
+
+}  // namespace sb::wsi

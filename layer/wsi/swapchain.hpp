@@ -1,0 +1,107 @@
+// The platform-independent swapchain: dma-buf images, their ownership, and the bridge's fence
+// transfers at acquire and present. The window system behind it (Wayland, X11) only moves
+// buffers; every sync decision is made here, once, for both.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "bridge/hand_over_thread.hpp"
+#include "bridge/strategy.hpp"
+#include "dispatch/dispatch_table.hpp"
+#include "wsi/dma_buf_image.hpp"
+#include "wsi/image_ownership.hpp"
+#include "wsi/window_system.hpp"
+
+namespace sb::wsi {
+
+// What the swapchain needs of the device it belongs to.
+struct DeviceContext {
+    const dispatch::DeviceTable* next = nullptr;
+    VkDevice device = VK_NULL_HANDLE;
+    VkPhysicalDeviceMemoryProperties memory_properties{};
+    bridge::Strategy strategy = bridge::Strategy::kernel_import;
+    bool drm_format_modifier = true;
+    // A queue the layer may submit to for the wait strategy's acquire signal (see acquire()).
+    VkQueue internal_queue = VK_NULL_HANDLE;
+    // The controls of the sync tests: no fence goes into or comes out of the dma-bufs (import
+    // strategy), so the tests can show the corruption the bridge prevents. Never in production.
+    bool disable_fence_transfer_for_tests = false;
+};
+
+struct SwapchainConfig {
+    VkExtent2D extent{};
+    VkFormat format = VK_FORMAT_B8G8R8A8_UNORM;
+    uint32_t drm_format = 0;  // the fourcc the consumer gets
+    uint32_t image_count = 3;
+    VkImageUsageFlags usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+    VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
+    // How long the wait strategy waits for one render before declaring the device lost.
+    std::chrono::nanoseconds render_timeout = std::chrono::seconds(5);
+};
+
+class Swapchain final : public ConsumerEvents {
+  public:
+    static VkResult create(const DeviceContext& device, Surface& surface,
+                           const SwapchainConfig& config, const VkAllocationCallbacks* alloc,
+                           std::unique_ptr<Swapchain>* out);
+    ~Swapchain() override;
+    Swapchain(const Swapchain&) = delete;
+    Swapchain& operator=(const Swapchain&) = delete;
+
+    VkResult get_images(uint32_t* count, VkImage* images) const;
+
+    // vkAcquireNextImageKHR: VK_SUCCESS / VK_SUBOPTIMAL_KHR with an image whose consumer reads
+    // are the payload of `semaphore` and/or `fence`; VK_NOT_READY (timeout 0) or VK_TIMEOUT when
+    // none is free in time; VK_ERROR_OUT_OF_DATE_KHR once retired or resized;
+    // VK_ERROR_SURFACE_LOST_KHR once the consumer is gone.
+    VkResult acquire(uint64_t timeout_ns, VkSemaphore semaphore, VkFence fence, uint32_t* index);
+
+    // vkQueuePresentKHR for one image: the render-done fence goes into the dma-buf (import
+    // strategy) or is waited for on the hand-over thread (wait strategy), then the consumer gets
+    // the buffer. The app's thread never waits for the GPU here.
+    VkResult present(VkQueue queue, uint32_t index, const VkSemaphore* waits, uint32_t wait_count);
+
+    // oldSwapchain: no more acquires; images the consumer holds are released to nobody.
+    void retire();
+
+    [[nodiscard]] const ImageOwnership& ownership() const { return ownership_; }
+    [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
+
+    // ConsumerEvents, called on the window system's thread.
+    void on_released(uint32_t image) override;
+    void on_frame_done() override;
+    void on_resized(uint32_t width, uint32_t height) override;
+    void on_lost() override;
+
+  private:
+    Swapchain(const DeviceContext& device, const SwapchainConfig& config,
+              const VkAllocationCallbacks* alloc);
+    VkResult wait_for_acquirable(uint64_t timeout_ns, uint32_t* index);
+    VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    VkResult hand_over(uint32_t index);
+    VkResult status_result(VkResult success) const;
+
+    DeviceContext device_;
+    SwapchainConfig config_;
+    const VkAllocationCallbacks* alloc_;
+    std::vector<DmaBufImage> images_;
+    ImageOwnership ownership_;
+    std::unique_ptr<Presenter> presenter_;
+    std::unique_ptr<bridge::HandOverThread> hand_over_thread_;  // wait strategy only
+
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool frame_pending_ = false;  // FIFO: a frame callback is outstanding
+    std::atomic<bool> retired_{false};
+    std::atomic<bool> lost_{false};
+    std::atomic<bool> suboptimal_{false};
+};
+
+}  // namespace sb::wsi

@@ -1,0 +1,290 @@
+// The swapchain core over gpusim in the VM, in front of a fake consumer that behaves like a GPU
+// compositor with implicit sync: it samples a buffer only after the buffer's write fences
+// signalled, holds a read fence on it while "compositing", and releases the previous buffer as
+// soon as a new one is attached, before its read fence signals. It checks every frame: the
+// content must be the frame presented (else: stale), and must not change while its read fence
+// is pending (else: overwritten). The control runs the same frames with the bridge's fence
+// transfers switched off and must show the corruption.
+#include <atomic>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "dispatch/dispatch_table.hpp"
+#include "gpusim/harness.hpp"
+#include "kernel/fixture.hpp"
+#include "wsi/swapchain.hpp"
+
+namespace sb::test {
+namespace {
+
+using gpusim::test::check;
+using gpusim::test::Settings;
+using gpusim::test::Vk;
+
+// Frame f's clear colour as the CPU sees the B8G8R8A8 word: R = f & 0xff, G = f >> 8, B = 0x55.
+uint32_t frame_word(uint32_t f) {
+    return 0xFF000055u | ((f & 0xFFu) << 16) | ((f >> 8 & 0xFFu) << 8);
+}
+
+struct Verdicts {
+    std::atomic<int> frames{0};
+    std::atomic<int> stale{0};
+    std::atomic<int> overwritten{0};
+};
+
+class FakeCompositor;
+
+class FakePresenter final : public wsi::Presenter {
+  public:
+    FakePresenter(FakeCompositor& compositor) : compositor_(compositor) {}
+    VkResult present(uint32_t image, bool wait_for_frame) override;
+
+  private:
+    FakeCompositor& compositor_;
+};
+
+class FakeCompositor final : public wsi::Surface {
+  public:
+    FakeCompositor(Vgem& vgem, std::chrono::milliseconds hold) : vgem_(vgem), hold_(hold) {}
+    ~FakeCompositor() override { stop(); }
+
+    VkResult query_formats(std::vector<wsi::FormatModifier>* formats) override {
+        formats->push_back({0x34325241 /* AR24 */, 0});
+        return VK_SUCCESS;
+    }
+    bool current_extent(VkExtent2D*) override { return false; }
+    VkResult create_presenter(const std::vector<wsi::BufferDescription>& buffers,
+                              wsi::ConsumerEvents* events,
+                              std::unique_ptr<wsi::Presenter>* presenter) override {
+        for (const auto& b : buffers) {
+            auto dup = kernel::UniqueFd::duplicate(b.dma_buf_fd);
+            buffers_.push_back(DmaBuf(std::move(dup).value()));
+            offsets_.push_back(b.offset);
+            handles_.push_back(must(vgem_.import_dma_buf(buffers_.back())));
+            maps_.push_back(must(buffers_.back().map(b.offset + 4096, Access::read)));
+        }
+        events_ = events;
+        thread_ = std::thread([this] { run(); });
+        *presenter = std::make_unique<FakePresenter>(*this);
+        return VK_SUCCESS;
+    }
+
+    // The app side tells the compositor which frame each commit carries (out of band: the
+    // compositor cannot know it otherwise).
+    void expect(uint32_t frame) {
+        std::lock_guard lock(mutex_);
+        expected_.push_back(frame);
+    }
+    void commit(uint32_t image, bool frame_callback) {
+        std::lock_guard lock(mutex_);
+        commits_.push_back({image, frame_callback});
+        changed_.notify_all();
+    }
+    void stop() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+    }
+    Verdicts verdicts;
+
+  private:
+    struct Commit {
+        uint32_t image;
+        bool frame_callback;
+    };
+    uint32_t pixel(uint32_t image) const {
+        uint32_t word = 0;
+        std::memcpy(&word, static_cast<const char*>(maps_[image].data()) + offsets_[image], 4);
+        return word;
+    }
+    void run() {
+        int64_t shown = -1;
+        for (;;) {
+            Commit c{};
+            uint32_t frame = 0;
+            {
+                std::unique_lock lock(mutex_);
+                changed_.wait(lock, [this] { return stopping_ || !commits_.empty(); });
+                if (stopping_) {
+                    return;
+                }
+                c = commits_.front();
+                commits_.pop_front();
+                frame = expected_.front();
+                expected_.pop_front();
+            }
+            // Sample as a GPU would: implicitly after the buffer's write fences.
+            (void)buffers_[c.image].wait_idle(Access::read, kSoon);
+            const uint32_t seen = pixel(c.image);
+            verdicts.frames++;
+            if (seen != frame_word(frame)) {
+                verdicts.stale++;
+            }
+            const uint32_t reading = must(vgem_.attach_fence(handles_[c.image], Access::read));
+            // A new buffer is attached: the previous one goes back at once, its reads pending.
+            if (shown >= 0 && shown != c.image) {
+                events_->on_released(static_cast<uint32_t>(shown));
+            }
+            shown = c.image;
+            std::this_thread::sleep_for(hold_);
+            if (pixel(c.image) != seen) {
+                verdicts.overwritten++;
+            }
+            (void)vgem_.signal(reading);
+            if (c.frame_callback) {
+                events_->on_frame_done();
+            }
+        }
+    }
+
+    Vgem& vgem_;
+    std::chrono::milliseconds hold_;
+    std::vector<DmaBuf> buffers_;
+    std::vector<uint64_t> offsets_;
+    std::vector<uint32_t> handles_;
+    std::vector<kernel::DmaBufMapping> maps_;
+    wsi::ConsumerEvents* events_ = nullptr;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::deque<Commit> commits_;
+    std::deque<uint32_t> expected_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+VkResult FakePresenter::present(uint32_t image, bool wait_for_frame) {
+    compositor_.commit(image, wait_for_frame);
+    return VK_SUCCESS;
+}
+
+struct RunResult {
+    int frames;
+    int stale;
+    int overwritten;
+};
+
+class Swapchain : public VgemTest {
+  protected:
+    RunResult run_frames(VkPresentModeKHR mode, bool bridged, uint32_t frames) {
+        Settings s;
+        // A GPU slower than the compositor's reads makes unfenced frames stale; reads held longer
+        // than some renders make unfenced writes land on buffers still being read.
+        s.latency_ms = 24;
+        s.jitter_ms = 20;
+        s.device_extensions = {
+            VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+            VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
+            VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+        Vk vk(s);
+        dispatch::DeviceTable next;
+        dispatch::load_device_table(next, vk.device, vkGetDeviceProcAddr);
+        wsi::DeviceContext ctx;
+        ctx.next = &next;
+        ctx.device = vk.device;
+        vkGetPhysicalDeviceMemoryProperties(vk.gpu, &ctx.memory_properties);
+        ctx.strategy = bridge::Strategy::kernel_import;
+        ctx.internal_queue = vk.queue;
+        ctx.disable_fence_transfer_for_tests = !bridged;
+        wsi::SwapchainConfig config;
+        config.extent = {64, 64};
+        config.drm_format = 0x34325241;
+        config.image_count = 3;
+        config.usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+        config.present_mode = mode;
+
+        FakeCompositor compositor(vgem(), 20ms);
+        std::unique_ptr<wsi::Swapchain> chain;
+        check(wsi::Swapchain::create(ctx, compositor, config, nullptr, &chain), "create");
+
+        std::vector<VkSemaphore> acquired(config.image_count);
+        std::vector<VkSemaphore> rendered(config.image_count);
+        for (uint32_t i = 0; i < config.image_count; ++i) {
+            acquired[i] = vk.create_semaphore();
+            rendered[i] = vk.create_semaphore();
+        }
+        for (uint32_t f = 0; f < frames; ++f) {
+            uint32_t index = 0;
+            const VkSemaphore acquire_sem = acquired[f % config.image_count];
+            EXPECT_EQ(chain->acquire(2'000'000'000, acquire_sem, VK_NULL_HANDLE, &index),
+                      VK_SUCCESS);
+            render(vk, chain->image(index).image, f, acquire_sem, rendered[index]);
+            compositor.expect(f);
+            EXPECT_EQ(chain->present(vk.queue, index, &rendered[index], 1), VK_SUCCESS);
+        }
+        vkDeviceWaitIdle(vk.device);
+        std::this_thread::sleep_for(100ms);
+        compositor.stop();
+        chain.reset();
+        for (uint32_t i = 0; i < config.image_count; ++i) {
+            vkDestroySemaphore(vk.device, acquired[i], nullptr);
+            vkDestroySemaphore(vk.device, rendered[i], nullptr);
+        }
+        return {compositor.verdicts.frames, compositor.verdicts.stale,
+                compositor.verdicts.overwritten};
+    }
+
+    static void render(Vk& vk, VkImage image, uint32_t frame, VkSemaphore wait,
+                       VkSemaphore signal) {
+        VkCommandBuffer cb = vk.begin_commands();
+        VkImageMemoryBarrier to_dst{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
+        to_dst.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+        to_dst.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+        to_dst.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+        to_dst.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+        to_dst.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+        to_dst.image = image;
+        to_dst.subresourceRange = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+        vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                             0, 0, nullptr, 0, nullptr, 1, &to_dst);
+        VkClearColorValue value{};
+        value.float32[0] = static_cast<float>(frame & 0xFFu) / 255.0f;
+        value.float32[1] = static_cast<float>(frame >> 8 & 0xFFu) / 255.0f;
+        value.float32[2] = static_cast<float>(0x55) / 255.0f;
+        value.float32[3] = 1.0f;
+        vkCmdClearColorImage(cb, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &value, 1,
+                             &to_dst.subresourceRange);
+        vk.submit(cb, VK_NULL_HANDLE, {wait}, {signal});
+    }
+};
+
+TEST_F(Swapchain, MailboxBridgedShowsEveryFrameAndNeverOverwrites) {
+    const RunResult r = run_frames(VK_PRESENT_MODE_MAILBOX_KHR, true, 60);
+    std::printf("[swapchain] mailbox bridged: %d frames, %d stale, %d overwritten\n", r.frames,
+                r.stale, r.overwritten);
+    EXPECT_EQ(r.frames, 60);
+    EXPECT_EQ(r.stale, 0);
+    EXPECT_EQ(r.overwritten, 0);
+}
+
+TEST_F(Swapchain, FifoBridgedShowsEveryFrameAndNeverOverwrites) {
+    const RunResult r = run_frames(VK_PRESENT_MODE_FIFO_KHR, true, 60);
+    std::printf("[swapchain] fifo bridged: %d frames, %d stale, %d overwritten\n", r.frames,
+                r.stale, r.overwritten);
+    EXPECT_EQ(r.frames, 60);
+    EXPECT_EQ(r.stale, 0);
+    EXPECT_EQ(r.overwritten, 0);
+}
+
+TEST_F(Swapchain, ControlWithoutFenceTransfersShowsStaleAndOverwrittenFrames) {
+    const RunResult r = run_frames(VK_PRESENT_MODE_MAILBOX_KHR, false, 60);
+    std::printf("[swapchain] mailbox control: %d frames, %d stale, %d overwritten\n", r.frames,
+                r.stale, r.overwritten);
+    EXPECT_EQ(r.frames, 60);
+    EXPECT_GT(r.stale + r.overwritten, 0) << "the control did not bite";
+}
+
+}  // namespace
+}  // namespace sb::test
+
+int main(int argc, char** argv) {
+    sb::gpusim::test::use_build_tree_manifest(GPUSIM_MANIFEST_DIR);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
