@@ -172,7 +172,8 @@ struct RunResult {
 
 class Swapchain : public VgemTest {
   protected:
-    RunResult run_frames(VkPresentModeKHR mode, bool bridged, uint32_t frames) {
+    RunResult run_frames(VkPresentModeKHR mode, bool bridged, uint32_t frames,
+                         bridge::Strategy strategy = bridge::Strategy::kernel_import) {
         Settings s;
         // A GPU slower than the compositor's reads makes unfenced frames stale; reads held longer
         // than some renders make unfenced writes land on buffers still being read.
@@ -189,7 +190,7 @@ class Swapchain : public VgemTest {
         ctx.next = &next;
         ctx.device = vk.device;
         vkGetPhysicalDeviceMemoryProperties(vk.gpu, &ctx.memory_properties);
-        ctx.strategy = bridge::Strategy::kernel_import;
+        ctx.strategy = strategy;
         ctx.internal_queue = vk.queue;
         ctx.disable_fence_transfer_for_tests = !bridged;
         wsi::SwapchainConfig config;
@@ -278,6 +279,132 @@ TEST_F(Swapchain, ControlWithoutFenceTransfersShowsStaleAndOverwrittenFrames) {
                 r.stale, r.overwritten);
     EXPECT_EQ(r.frames, 60);
     EXPECT_GT(r.stale + r.overwritten, 0) << "the control did not bite";
+}
+
+TEST_F(Swapchain, WaitStrategyShowsEveryFrameAndNeverOverwrites) {
+    for (VkPresentModeKHR mode : {VK_PRESENT_MODE_MAILBOX_KHR, VK_PRESENT_MODE_FIFO_KHR}) {
+        const RunResult r = run_frames(mode, true, 60, bridge::Strategy::userspace_wait);
+        std::printf("[swapchain] %s wait strategy: %d frames, %d stale, %d overwritten\n",
+                    mode == VK_PRESENT_MODE_FIFO_KHR ? "fifo" : "mailbox", r.frames, r.stale,
+                    r.overwritten);
+        EXPECT_EQ(r.frames, 60);
+        EXPECT_EQ(r.stale, 0);
+        EXPECT_EQ(r.overwritten, 0);
+    }
+}
+
+// Acquire's results, as the spec gives them, with a consumer that holds on to its buffers.
+class SwapchainResults : public VgemTest {
+  protected:
+    void SetUp() override {
+        VgemTest::SetUp();
+        if (HasFatalFailure()) {
+            return;
+        }
+        Settings s;
+        s.latency_ms = 1;
+        s.device_extensions = {
+            VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+            VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
+            VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+        vk_ = std::make_unique<Vk>(s);
+        dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
+        ctx_.next = &next_;
+        ctx_.device = vk_->device;
+        vkGetPhysicalDeviceMemoryProperties(vk_->gpu, &ctx_.memory_properties);
+        ctx_.internal_queue = vk_->queue;
+        config_.extent = {32, 32};
+        config_.drm_format = 0x34325241;
+        config_.image_count = 2;
+        config_.present_mode = VK_PRESENT_MODE_MAILBOX_KHR;
+        check(wsi::Swapchain::create(ctx_, surface_, config_, nullptr, &chain_), "create");
+        events_ = surface_.events;
+    }
+    void TearDown() override {
+        chain_.reset();
+        vk_.reset();
+    }
+
+    // A consumer that never releases unless told to.
+    struct HoldingSurface final : wsi::Surface {
+        struct Holder final : wsi::Presenter {
+            VkResult present(uint32_t, bool) override { return VK_SUCCESS; }
+        };
+        VkResult query_formats(std::vector<wsi::FormatModifier>*) override { return VK_SUCCESS; }
+        bool current_extent(VkExtent2D*) override { return false; }
+        VkResult create_presenter(const std::vector<wsi::BufferDescription>&,
+                                  wsi::ConsumerEvents* e,
+                                  std::unique_ptr<wsi::Presenter>* presenter) override {
+            events = e;
+            *presenter = std::make_unique<Holder>();
+            return VK_SUCCESS;
+        }
+        wsi::ConsumerEvents* events = nullptr;
+    };
+
+    uint32_t acquire_and_present() {
+        uint32_t index = 0;
+        EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
+        EXPECT_EQ(chain_->present(vk_->queue, index, nullptr, 0), VK_SUCCESS);
+        return index;
+    }
+
+    std::unique_ptr<Vk> vk_;
+    dispatch::DeviceTable next_;
+    wsi::DeviceContext ctx_;
+    wsi::SwapchainConfig config_;
+    HoldingSurface surface_;
+    wsi::ConsumerEvents* events_ = nullptr;
+    std::unique_ptr<wsi::Swapchain> chain_;
+};
+
+TEST_F(SwapchainResults, TimeoutsGiveNotReadyAndTimeoutThenTheReleasedImage) {
+    const uint32_t first = acquire_and_present();
+    const uint32_t second = acquire_and_present();
+    EXPECT_NE(first, second);
+    uint32_t index = 99;
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_NOT_READY);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(chain_->acquire(50'000'000, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_TIMEOUT);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+    std::thread release([&] {
+        std::this_thread::sleep_for(50ms);
+        events_->on_released(first);
+    });
+    EXPECT_EQ(chain_->acquire(UINT64_MAX, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
+    release.join();
+    EXPECT_EQ(index, first);
+}
+
+TEST_F(SwapchainResults, ADoubleReleaseIsIgnoredNotObeyed) {
+    const uint32_t first = acquire_and_present();
+    events_->on_released(first);
+    events_->on_released(first);
+    EXPECT_EQ(chain_->ownership().refused(), 1u);
+    EXPECT_EQ(chain_->ownership().owner(first), wsi::ImageOwner::released);
+}
+
+TEST_F(SwapchainResults, ALostConsumerWakesAWaitingAcquireWithSurfaceLost) {
+    (void)acquire_and_present();
+    (void)acquire_and_present();
+    std::thread lose([&] {
+        std::this_thread::sleep_for(50ms);
+        events_->on_lost();
+    });
+    uint32_t index = 0;
+    EXPECT_EQ(chain_->acquire(UINT64_MAX, VK_NULL_HANDLE, VK_NULL_HANDLE, &index),
+              VK_ERROR_SURFACE_LOST_KHR);
+    lose.join();
+    EXPECT_EQ(chain_->present(vk_->queue, 0, nullptr, 0), VK_ERROR_SURFACE_LOST_KHR);
+}
+
+TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
+    events_->on_resized(64, 64);
+    uint32_t index = 0;
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUBOPTIMAL_KHR);
+    EXPECT_EQ(chain_->present(vk_->queue, index, nullptr, 0), VK_SUBOPTIMAL_KHR);
+    chain_->retire();
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_ERROR_OUT_OF_DATE_KHR);
 }
 
 }  // namespace
