@@ -19,6 +19,17 @@ void use_build_tree_manifest(const char* manifest_dir) {
     (void)::setenv("VK_ADD_LAYER_PATH", manifest_dir, /*overwrite=*/0);
 }
 
+Settings dma_buf_device(uint32_t latency_ms, uint32_t jitter_ms) {
+    Settings s;
+    s.latency_ms = latency_ms;
+    s.jitter_ms = jitter_ms;
+    s.device_extensions = {
+        VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
+        VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
+        VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+    return s;
+}
+
 void check(VkResult r, const char* what) {
     if (r != VK_SUCCESS) {
         throw std::runtime_error(std::string(what) + " failed: VkResult " + std::to_string(r));

@@ -29,6 +29,10 @@ struct Settings {
 
 void check(VkResult r, const char* what);
 
+// A device with everything a dma-buf, SYNC_FD driver offers enabled (as syncbridge's kernel
+// import strategy uses it), and the given simulated GPU time.
+Settings dma_buf_device(uint32_t latency_ms, uint32_t jitter_ms = 0);
+
 class Vk {
   public:
     explicit Vk(const Settings& settings);

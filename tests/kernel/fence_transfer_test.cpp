@@ -16,7 +16,6 @@ namespace sb::test {
 namespace {
 
 using gpusim::test::check;
-using gpusim::test::Settings;
 using gpusim::test::Vk;
 
 constexpr uint64_t kVkSoon = 2'000'000'000;  // ns
@@ -25,16 +24,6 @@ constexpr auto kLatency = 200ms;             // the simulated GPU's time per sub
 constexpr uint32_t kRed = 0xFFFF0000u;
 constexpr uint32_t kGreen = 0xFF00FF00u;
 
-Settings bridge_settings() {
-    Settings s;
-    s.latency_ms = static_cast<uint32_t>(kLatency.count());
-    s.device_extensions = {
-        VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
-        VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
-        VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
-    return s;
-}
-
 class FenceTransfer : public VgemTest {
   protected:
     void SetUp() override {
@@ -42,7 +31,8 @@ class FenceTransfer : public VgemTest {
         if (HasFatalFailure()) {
             return;
         }
-        vk_ = std::make_unique<Vk>(bridge_settings());
+        vk_ = std::make_unique<Vk>(
+            gpusim::test::dma_buf_device(static_cast<uint32_t>(kLatency.count())));
         dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
         VkPhysicalDeviceMemoryProperties props;
         vkGetPhysicalDeviceMemoryProperties(vk_->gpu, &props);

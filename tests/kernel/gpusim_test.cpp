@@ -30,13 +30,7 @@ constexpr uint64_t kVkSoon = 2'000'000'000;  // ns: a deadline for waits that mu
 constexpr auto kLatency = 200ms;             // the simulated GPU's latency in the timing tests
 
 Settings vm_settings(std::chrono::milliseconds latency) {
-    Settings s;
-    s.latency_ms = static_cast<uint32_t>(latency.count());
-    s.device_extensions = {
-        VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
-        VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
-        VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
-    return s;
+    return gpusim::test::dma_buf_device(static_cast<uint32_t>(latency.count()));
 }
 
 // The dma-buf behind a VkDeviceMemory, as another process would get it, mapped.

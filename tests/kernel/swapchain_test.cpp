@@ -174,15 +174,9 @@ class Swapchain : public VgemTest {
   protected:
     RunResult run_frames(VkPresentModeKHR mode, bool bridged, uint32_t frames,
                          bridge::Strategy strategy = bridge::Strategy::kernel_import) {
-        Settings s;
         // A GPU slower than the compositor's reads makes unfenced frames stale; reads held longer
         // than some renders make unfenced writes land on buffers still being read.
-        s.latency_ms = 24;
-        s.jitter_ms = 20;
-        s.device_extensions = {
-            VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
-            VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
-            VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+        const Settings s = gpusim::test::dma_buf_device(24, 20);
         Vk vk(s);
         dispatch::DeviceTable next;
         dispatch::load_device_table(next, vk.device, vkGetDeviceProcAddr);
@@ -301,12 +295,7 @@ class SwapchainResults : public VgemTest {
         if (HasFatalFailure()) {
             return;
         }
-        Settings s;
-        s.latency_ms = 1;
-        s.device_extensions = {
-            VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
-            VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
-            VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+        const Settings s = gpusim::test::dma_buf_device(1);
         vk_ = std::make_unique<Vk>(s);
         dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
         ctx_.next = &next_;

@@ -20,12 +20,7 @@ using sb::gpusim::test::Vk;
 
 struct Rig {
     Rig() {
-        Settings s;
-        s.latency_ms = 0;
-        s.device_extensions = {
-            VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
-            VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME,
-            VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME, VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME};
+        const Settings s = sb::gpusim::test::dma_buf_device(0);
         vk = std::make_unique<Vk>(s);
         sb::dispatch::load_device_table(next, vk->device, vkGetDeviceProcAddr);
         VkPhysicalDeviceMemoryProperties props;
