@@ -46,41 +46,50 @@ kernel::Result<kernel::UniqueFd> payload_fd(const kernel::SyncFile& payload) {
 
 }  // namespace
 
-VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
-                            const VkSemaphore* waits, uint32_t wait_count,
-                            kernel::SyncFile* render_done) {
+VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice device,
+                                     VkSemaphore* semaphore) {
     VkExportSemaphoreCreateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO};
     export_info.handleTypes = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
     VkSemaphoreCreateInfo create{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
     create.pNext = &export_info;
-    VkSemaphore signal = VK_NULL_HANDLE;
-    if (VkResult r = next.CreateSemaphore(device, &create, nullptr, &signal); r != VK_SUCCESS) {
-        return r;
-    }
+    return next.CreateSemaphore(device, &create, nullptr, semaphore);
+}
+
+VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
+                            const VkSemaphore* waits, uint32_t wait_count, VkSemaphore carrier,
+                            kernel::SyncFile* render_done) {
     // The semaphores are the app's render-done signals: wait for all of the work before them.
-    const std::vector<VkPipelineStageFlags> stages(wait_count, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+    // (A present rarely waits on more than a few; the small array avoids a heap allocation.)
+    constexpr uint32_t kInline = 8;
+    VkPipelineStageFlags inline_stages[kInline];
+    std::vector<VkPipelineStageFlags> heap_stages;
+    VkPipelineStageFlags* stages = inline_stages;
+    if (wait_count > kInline) {
+        heap_stages.resize(wait_count);
+        stages = heap_stages.data();
+    }
+    for (uint32_t i = 0; i < wait_count; ++i) {
+        stages[i] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+    }
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     submit.waitSemaphoreCount = wait_count;
     submit.pWaitSemaphores = waits;
-    submit.pWaitDstStageMask = stages.data();
+    submit.pWaitDstStageMask = stages;
     submit.signalSemaphoreCount = 1;
-    submit.pSignalSemaphores = &signal;
-    VkResult r = next.QueueSubmit(queue, 1, &submit, VK_NULL_HANDLE);
-    if (r == VK_SUCCESS) {
-        VkSemaphoreGetFdInfoKHR get{VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR};
-        get.semaphore = signal;
-        get.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
-        int fd = -1;
-        r = next.GetSemaphoreFdKHR(device, &get, &fd);
-        if (r == VK_SUCCESS) {
-            // -1 is a valid answer: the work had already completed.
-            *render_done = kernel::SyncFile(kernel::UniqueFd(fd));
-        }
+    submit.pSignalSemaphores = &carrier;
+    if (VkResult r = next.QueueSubmit(queue, 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {
+        return r;
     }
-    // Exporting a SYNC_FD payload leaves the semaphore unsignalled with nothing pending, so it
-    // can go at once; on a failed submit it was never used.
-    next.DestroySemaphore(device, signal, nullptr);
-    return r;
+    VkSemaphoreGetFdInfoKHR get{VK_STRUCTURE_TYPE_SEMAPHORE_GET_FD_INFO_KHR};
+    get.semaphore = carrier;
+    get.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
+    int fd = -1;
+    if (VkResult r = next.GetSemaphoreFdKHR(device, &get, &fd); r != VK_SUCCESS) {
+        return r;
+    }
+    // -1 is a valid answer: the work had already completed.
+    *render_done = kernel::SyncFile(kernel::UniqueFd(fd));
+    return VK_SUCCESS;
 }
 
 VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,

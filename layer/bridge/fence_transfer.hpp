@@ -17,11 +17,17 @@
 
 namespace sb::bridge {
 
-// Submits to `queue` a batch that waits for `waits` and signals a layer-owned exportable
-// semaphore, then exports that semaphore's payload as a sync_file. The app's thread does not
-// wait for the GPU here (unless the driver's export itself blocks).
+// A binary semaphore whose payload can be exported as a SYNC_FD: export_render_done's carrier.
+VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice device,
+                                     VkSemaphore* semaphore);
+
+// Submits to `queue` a batch that waits for `waits` and signals `carrier` (from
+// create_exportable_semaphore), then exports the carrier's payload as a sync_file. Exporting a
+// SYNC_FD leaves the carrier unsignalled with nothing pending, so one carrier serves every
+// present of a swapchain (presents to one swapchain are externally synchronised). The app's
+// thread does not wait for the GPU here (unless the driver's export itself blocks).
 VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
-                            const VkSemaphore* waits, uint32_t wait_count,
+                            const VkSemaphore* waits, uint32_t wait_count, VkSemaphore carrier,
                             kernel::SyncFile* render_done);
 
 // Makes `semaphore` and/or `fence` (either may be VK_NULL_HANDLE) wait for every fence in

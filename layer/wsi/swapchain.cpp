@@ -48,6 +48,13 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
         buffers.push_back(desc);
         chain->images_.push_back(std::move(image));
     }
+    if (device.strategy == bridge::Strategy::kernel_import) {
+        if (VkResult r = bridge::create_exportable_semaphore(*device.next, device.device,
+                                                             &chain->render_done_carrier_);
+            r != VK_SUCCESS) {
+            return r;
+        }
+    }
     if (device.strategy == bridge::Strategy::userspace_wait) {
         Swapchain* self = chain.get();
         chain->hand_over_thread_ = std::make_unique<bridge::HandOverThread>(
@@ -80,6 +87,9 @@ Swapchain::~Swapchain() {
     }
     for (DmaBufImage& image : images_) {
         destroy_dma_buf_image(*device_.next, device_.device, alloc_, &image);
+    }
+    if (render_done_carrier_ != VK_NULL_HANDLE) {
+        device_.next->DestroySemaphore(device_.device, render_done_carrier_, nullptr);
     }
 }
 
@@ -207,7 +217,7 @@ VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* wa
     if (device_.strategy == bridge::Strategy::kernel_import) {
         kernel::SyncFile render_done;
         if (VkResult r = bridge::export_render_done(*device_.next, device_.device, queue, waits,
-                                                    wait_count, &render_done);
+                                                    wait_count, render_done_carrier_, &render_done);
             r != VK_SUCCESS) {
             return r;
         }

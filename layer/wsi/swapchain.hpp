@@ -95,6 +95,7 @@ class Swapchain final : public ConsumerEvents {
     ImageOwnership ownership_;
     std::unique_ptr<Presenter> presenter_;
     std::unique_ptr<bridge::HandOverThread> hand_over_thread_;  // wait strategy only
+    VkSemaphore render_done_carrier_ = VK_NULL_HANDLE;          // import strategy only
 
     std::mutex mutex_;
     std::condition_variable changed_;

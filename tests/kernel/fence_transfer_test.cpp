@@ -112,8 +112,11 @@ TEST_F(FenceTransfer, TheImageIsAnExportedLinearDmaBuf) {
 TEST_F(FenceTransfer, PresentBridgedTheConsumerSeesTheFinishedFrame) {
     VkSemaphore rendered = vk_->create_semaphore();
     render(kRed, {}, {rendered}, VK_NULL_HANDLE);
+    VkSemaphore carrier = VK_NULL_HANDLE;
+    check(bridge::create_exportable_semaphore(next_, vk_->device, &carrier), "carrier");
     SyncFile render_done;
-    check(bridge::export_render_done(next_, vk_->device, vk_->queue, &rendered, 1, &render_done),
+    check(bridge::export_render_done(next_, vk_->device, vk_->queue, &rendered, 1, carrier,
+                                     &render_done),
           "export_render_done");
     EXPECT_FALSE(must(render_done.is_signalled())) << "the simulated GPU cannot be done yet";
     ASSERT_OK(image_.dma_buf.import_sync_file(render_done, Access::write));
@@ -122,6 +125,7 @@ TEST_F(FenceTransfer, PresentBridgedTheConsumerSeesTheFinishedFrame) {
     EXPECT_EQ(must(image_.dma_buf.wait_idle(Access::read, kSoon)), WaitOutcome::ready);
     EXPECT_EQ(pixel_now(), kRed);
     vkQueueWaitIdle(vk_->queue);
+    vkDestroySemaphore(vk_->device, carrier, nullptr);
     vkDestroySemaphore(vk_->device, rendered, nullptr);
 }
 

@@ -53,10 +53,12 @@ void BM_PresentFenceTransfer(benchmark::State& state) {
         return;
     }
     VkSemaphore rendered = r.vk->create_semaphore();
+    VkSemaphore carrier = VK_NULL_HANDLE;
+    (void)sb::bridge::create_exportable_semaphore(r.next, r.vk->device, &carrier);
     for (auto _ : state) {
         r.vk->submit(r.vk->begin_commands(), VK_NULL_HANDLE, {}, {rendered});
         sb::kernel::SyncFile done;
-        if (sb::bridge::export_render_done(r.next, r.vk->device, r.vk->queue, &rendered, 1,
+        if (sb::bridge::export_render_done(r.next, r.vk->device, r.vk->queue, &rendered, 1, carrier,
                                            &done) != VK_SUCCESS ||
             !r.image.dma_buf.import_sync_file(done, sb::kernel::Access::write)) {
             state.SkipWithError("present transfer failed");
@@ -67,6 +69,7 @@ void BM_PresentFenceTransfer(benchmark::State& state) {
         vkResetCommandPool(r.vk->device, r.vk->pool, 0);
         state.ResumeTiming();
     }
+    vkDestroySemaphore(r.vk->device, carrier, nullptr);
     vkDestroySemaphore(r.vk->device, rendered, nullptr);
 }
 BENCHMARK(BM_PresentFenceTransfer)->Unit(benchmark::kMicrosecond);
