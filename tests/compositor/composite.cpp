@@ -1,0 +1,100 @@
+#include "compositor/composite.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "compositor/buffer.hpp"
+#include "compositor/server.hpp"
+
+namespace sb::compositor {
+
+CompositeJobs::~CompositeJobs() {
+    for (const auto& job : jobs_) {
+        if (job->timer != nullptr) {
+            wl_event_source_remove(job->timer);
+        }
+        (void)server_.vgem->signal(job->fence);
+    }
+}
+
+CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_t hash) {
+    if (server_.options.hold_ms == 0 || !server_.vgem) {
+        return nullptr;
+    }
+    auto handle = buffer->gem_handle();
+    auto fence = handle ? server_.vgem->attach_fence(*handle, kernel::Access::read)
+                        : kernel::Result<uint32_t>(handle.error());
+    if (!fence) {
+        std::fprintf(stderr, "[compositor] buffer %u: no read fence: %s\n", buffer->id(),
+                     fence.error().describe().c_str());
+        server_.stats.update([](Counters& c) { c.read_fences_refused++; });
+        return nullptr;
+    }
+    auto job = std::make_unique<Job>();
+    job->owner = this;
+    job->buffer = std::move(buffer);
+    job->fence = *fence;
+    job->hash = hash;
+    job->record = SIZE_MAX;
+    job->timer = wl_event_loop_add_timer(server_.loop, &CompositeJobs::on_hold_end, job.get());
+    Job* raw = job.get();
+    jobs_.push_back(std::move(job));
+    if (raw->timer == nullptr ||
+        wl_event_source_timer_update(raw->timer, static_cast<int>(server_.options.hold_ms)) != 0) {
+        finish(raw);  // no timer: never leave a fence pending
+        return nullptr;
+    }
+    return raw;
+}
+
+void CompositeJobs::set_record(Job* job, size_t record) {
+    if (job != nullptr) {
+        job->record = record;
+    }
+}
+
+int CompositeJobs::on_hold_end(void* data) {
+    auto* job = static_cast<Job*>(data);
+    job->owner->finish(job);
+    return 0;
+}
+
+void CompositeJobs::finish(Job* job) {
+    // The re-read must not wait: a write fence added during the hold belongs to a writer that
+    // may itself wait for this read fence. If one is pending, read what has landed, unbracketed.
+    auto idle = job->buffer->dma_buf().wait_idle(kernel::Access::read, std::chrono::nanoseconds(0));
+    const bool bracketed = idle && *idle == kernel::WaitOutcome::ready;
+    auto content = job->buffer->read(bracketed);
+    if (!content) {
+        std::fprintf(stderr, "[compositor] buffer %u: re-read: %s\n", job->buffer->id(),
+                     content.error().describe().c_str());
+        server_.stats.update([](Counters& c) { c.read_errors++; });
+    } else if (content->hash != job->hash) {
+        std::fprintf(stderr,
+                     "[compositor] buffer %u OVERWRITTEN while its read fence was pending "
+                     "(pixel now 0x%08x)\n",
+                     job->buffer->id(), content->first_pixel);
+        server_.stats.mark_overwritten(job->record);
+    }
+    if (auto st = server_.vgem->signal(job->fence); !st) {
+        std::fprintf(stderr, "[compositor] buffer %u: %s\n", job->buffer->id(),
+                     st.error().describe().c_str());
+        server_.stats.update([](Counters& c) { c.read_errors++; });
+    } else {
+        server_.stats.update([](Counters& c) { c.read_fences_signalled++; });
+    }
+    if (job->timer != nullptr) {
+        wl_event_source_remove(job->timer);
+    }
+    jobs_.erase(std::find_if(jobs_.begin(), jobs_.end(),
+                             [&](const std::unique_ptr<Job>& j) { return j.get() == job; }));
+}
+
+void CompositeJobs::finish_all() {
+    while (!jobs_.empty()) {
+        finish(jobs_.front().get());
+    }
+}
+
+}  // namespace sb::compositor

@@ -1,0 +1,63 @@
+// The composite: after reading a frame, the compositor keeps "sampling" its buffer for
+// Options::hold_ms, as a GPU compositor's render job would. While it does, the buffer carries
+// a pending vgem *read* fence, so an implicit-sync writer waits; the wl_buffer.release may go
+// out before the fence signals, as real compositors send it.
+//
+// The write-after-read check: when the hold ends, just before the read fence is signalled, the
+// buffer is read again; content that differs from what the frame's read saw means someone wrote
+// into the buffer while the compositor was still reading it (an "overwrite").
+#pragma once
+
+#include <wayland-server-core.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace sb::compositor {
+
+class Buffer;
+struct Server;
+
+class CompositeJobs {
+  public:
+    explicit CompositeJobs(Server& server) : server_(server) {}
+    // Signals every fence still pending and removes the timers, without the overwrite check
+    // (Server::shutdown calls finish_all first, which does check).
+    ~CompositeJobs();
+    CompositeJobs(const CompositeJobs&) = delete;
+    CompositeJobs& operator=(const CompositeJobs&) = delete;
+
+    struct Job;
+
+    // Attaches a read fence to `buffer` and signals it after hold_ms; `hash` is what the
+    // frame's read saw. Returns the job (nullptr: no hold, or vgem refused the fence), whose
+    // record index is set once the frame's record exists: the fence is attached before the
+    // record is published, so whoever sees the record counted also sees the fence in place.
+    Job* start(std::shared_ptr<Buffer> buffer, uint64_t hash);
+    static void set_record(Job* job, size_t record);
+
+    // Ends every pending composite now: the overwrite check, then the fence is signalled.
+    void finish_all();
+
+    [[nodiscard]] size_t pending() const { return jobs_.size(); }
+
+    struct Job {
+        CompositeJobs* owner = nullptr;
+        std::shared_ptr<Buffer> buffer;
+        uint32_t fence = 0;  // vgem fence id
+        uint64_t hash = 0;
+        size_t record = 0;
+        wl_event_source* timer = nullptr;
+    };
+
+  private:
+    static int on_hold_end(void* data);
+    void finish(Job* job);
+
+    Server& server_;
+    std::vector<std::unique_ptr<Job>> jobs_;
+};
+
+}  // namespace sb::compositor
