@@ -2,8 +2,10 @@
 // (Wayland, X11). The swapchain owns the images and their fences; the window system owns the
 // connection to the consumer and moves buffers across it.
 //
-// Threading: a Presenter's events (release, frame done, lost, resize) are delivered on a thread
-// the window system owns, never on the app's thread, and never after the Presenter is destroyed.
+// Threading: a Presenter's events (release, frame done, resize) are delivered on a thread the
+// window system owns, and never after the Presenter is destroyed. on_lost() is the exception: a
+// present() that is first to find the connection dead reports it on the presenting thread, so
+// the swapchain must not hold its own lock across present().
 #pragma once
 
 #include <vulkan/vulkan.h>

@@ -1,0 +1,90 @@
+#include "wsi/wayland/dmabuf_global.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace sb::wsi::wayland {
+namespace {
+
+struct Advertised {
+    uint32_t name = 0;
+    uint32_t version = 0;
+};
+
+void registry_global(void* data, wl_registry* /*registry*/, uint32_t name, const char* interface,
+                     uint32_t version) {
+    auto* found = static_cast<Advertised*>(data);
+    if (std::strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 &&
+        version > found->version) {
+        *found = Advertised{name, version};
+    }
+}
+
+void registry_global_remove(void* /*data*/, wl_registry* /*registry*/, uint32_t /*name*/) {}
+
+constexpr wl_registry_listener kRegistryListener = {
+    .global = registry_global,
+    .global_remove = registry_global_remove,
+};
+
+// Version 3 sends `format` for each format as well (for version 1 clients); `modifier` carries
+// the same formats with their modifiers, so `format` adds nothing.
+void dmabuf_format(void* /*data*/, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t /*format*/) {}
+
+void dmabuf_modifier(void* data, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t format,
+                     uint32_t modifier_hi, uint32_t modifier_lo) {
+    auto* formats = static_cast<std::vector<FormatModifier>*>(data);
+    if (formats == nullptr) {
+        return;  // collection is over (see bind_dmabuf)
+    }
+    const FormatModifier pair{format, (uint64_t{modifier_hi} << 32) | modifier_lo};
+    const bool known = std::any_of(formats->begin(), formats->end(), [&](const FormatModifier& f) {
+        return f.drm_format == pair.drm_format && f.modifier == pair.modifier;
+    });
+    if (!known) {
+        formats->push_back(pair);
+    }
+}
+
+constexpr zwp_linux_dmabuf_v1_listener kDmabufListener = {
+    .format = dmabuf_format,
+    .modifier = dmabuf_modifier,
+};
+
+}  // namespace
+
+kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milliseconds timeout) {
+    // The registry is ours (on our queue), so its global events never reach the app's listeners.
+    RegistryPtr registry(wl_display_get_registry(queue.display_wrapper()));
+    if (!registry) {
+        return kernel::Error{ENOMEM, "wl_display_get_registry"};
+    }
+    Advertised advertised;
+    wl_registry_add_listener(registry.get(), &kRegistryListener, &advertised);
+    if (auto st = queue.roundtrip(timeout); !st) {
+        return st.error();
+    }
+
+    DmabufGlobal global;
+    global.advertised_version = advertised.version;
+    if (advertised.version < kLinuxDmabufVersion) {
+        return global;  // none, or without modifiers: not usable
+    }
+    // The bound proxy inherits the registry's queue.
+    global.dmabuf.reset(static_cast<zwp_linux_dmabuf_v1*>(wl_registry_bind(
+        registry.get(), advertised.name, &zwp_linux_dmabuf_v1_interface, kLinuxDmabufVersion)));
+    if (!global.dmabuf) {
+        return kernel::Error{ENOMEM, "wl_registry_bind(zwp_linux_dmabuf_v1)"};
+    }
+    zwp_linux_dmabuf_v1_add_listener(global.dmabuf.get(), &kDmabufListener, &global.formats);
+    const auto st = queue.roundtrip(timeout);
+    // The list moves with `global` when this returns: no later event may write to it here.
+    zwp_linux_dmabuf_v1_set_user_data(global.dmabuf.get(), nullptr);
+    if (!st) {
+        return st.error();
+    }
+    return global;
+}
+
+}  // namespace sb::wsi::wayland

@@ -1,0 +1,29 @@
+// The compositor's zwp_linux_dmabuf_v1 global, bound at version 3 on a private queue, and the
+// DRM format + modifier pairs it accepts (version 3 `modifier` events).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "kernel/result.hpp"
+#include "wsi/wayland/linux_dmabuf.hpp"
+#include "wsi/wayland/private_queue.hpp"
+#include "wsi/window_system.hpp"
+
+namespace sb::wsi::wayland {
+
+struct DmabufGlobal {
+    // Null when the compositor has no usable zwp_linux_dmabuf_v1 (none, or older than 3).
+    DmabufPtr dmabuf;
+    // The highest version advertised; 0 when there is no such global.
+    uint32_t advertised_version = 0;
+    // Each advertised pair once, in the order first seen.
+    std::vector<FormatModifier> formats;
+};
+
+// Finds the global with a registry on `queue`, binds it, and collects the pairs sent on bind.
+// Two roundtrips, each bounded by `timeout`. A compositor without the global is no error.
+kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milliseconds timeout);
+
+}  // namespace sb::wsi::wayland

@@ -1,0 +1,23 @@
+// The generated zwp_linux_dmabuf_v1 client API and owners for its objects.
+#pragma once
+
+#include "linux-dmabuf-unstable-v1-client-protocol.h"
+#include "wsi/wayland/proxy.hpp"
+
+namespace sb::wsi::wayland {
+
+// The version whose semantics this window system uses: `format` + `modifier` events, and
+// create_immed (since 2). Version 4's feedback objects are not used.
+constexpr uint32_t kLinuxDmabufVersion = 3;
+
+struct DmabufDestroyer {
+    void operator()(zwp_linux_dmabuf_v1* dmabuf) const { zwp_linux_dmabuf_v1_destroy(dmabuf); }
+    void operator()(zwp_linux_buffer_params_v1* params) const {
+        zwp_linux_buffer_params_v1_destroy(params);
+    }
+};
+
+using DmabufPtr = std::unique_ptr<zwp_linux_dmabuf_v1, DmabufDestroyer>;
+using BufferParamsPtr = std::unique_ptr<zwp_linux_buffer_params_v1, DmabufDestroyer>;
+
+}  // namespace sb::wsi::wayland

@@ -1,0 +1,81 @@
+// One swapchain's link to a Wayland compositor: its images as wl_buffers, presents as
+// attach + damage + commit on the app's wl_surface, and the compositor's answers
+// (wl_buffer.release, frame callbacks, a dead connection) as ConsumerEvents.
+//
+// Threads: present() on the swapchain's threads (serialised by the caller); events on this
+// presenter's "sb-wayland" thread, except that a present() which finds the connection dead
+// reports on_lost itself (on its own thread) if the event thread has not yet. on_lost comes
+// once. Nothing is delivered after the destructor returns. The app's default queue is never
+// used: everything lives on a private queue (private_queue.hpp).
+#pragma once
+
+#include <wayland-client.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "wsi/wayland/event_thread.hpp"
+#include "wsi/wayland/linux_dmabuf.hpp"
+#include "wsi/wayland/private_queue.hpp"
+#include "wsi/window_system.hpp"
+
+namespace sb::wsi::wayland {
+
+class WaylandPresenter final : public Presenter {
+  public:
+    // Binds linux-dmabuf and makes the wl_buffers on a new private queue (bounded roundtrips on
+    // the calling thread), then starts the event thread. VK_ERROR_INITIALIZATION_FAILED: the
+    // compositor has no zwp_linux_dmabuf_v1 v3; VK_ERROR_OUT_OF_HOST_MEMORY: out of memory, or
+    // the compositor refused a buffer (`failed`); VK_ERROR_SURFACE_LOST_KHR: the connection
+    // died (a protocol error included) or the compositor did not answer in time.
+    static VkResult create(wl_display* display, wl_surface* surface,
+                           const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
+                           std::unique_ptr<Presenter>* out);
+    ~WaylandPresenter() override;
+    WaylandPresenter(const WaylandPresenter&) = delete;
+    WaylandPresenter& operator=(const WaylandPresenter&) = delete;
+
+    // Never blocks on the compositor: a full socket is left to the event thread to flush.
+    VkResult present(uint32_t image, bool wait_for_frame) override;
+
+  private:
+    // What a wl_buffer.release listener needs to know.
+    struct Slot {
+        WaylandPresenter* presenter = nullptr;
+        uint32_t index = 0;
+        BufferPtr buffer;
+    };
+
+    WaylandPresenter(PrivateQueue queue, DmabufPtr dmabuf, WrapperPtr<wl_surface> surface,
+                     ConsumerEvents* events)
+        : queue_(std::move(queue)),
+          dmabuf_(std::move(dmabuf)),
+          surface_(std::move(surface)),
+          events_(events) {}
+
+    void report_lost();
+    void damage_whole_buffer();
+    static void on_buffer_release(void* data, wl_buffer* buffer);
+    static void on_frame_done(void* data, wl_callback* callback, uint32_t time);
+
+    // Torn down in the destructor, in this order: thread_, slots_ (the wl_buffers),
+    // frame_callback_, surface_ (wrapper), dmabuf_, queue_ (its display wrapper, the queue).
+    PrivateQueue queue_;
+    DmabufPtr dmabuf_;
+    WrapperPtr<wl_surface> surface_;  // the app's wl_surface, seen from queue_
+    std::vector<Slot> slots_;         // sized once: the release listeners point into it
+    ConsumerEvents* const events_;
+
+    // The newest frame callback, or null. Only the newest matters for pacing (the compositor
+    // answers them in commit order), so a new request replaces an unanswered one. present()
+    // sets it, the event thread clears it.
+    std::mutex frame_mutex_;
+    wl_callback* frame_callback_ = nullptr;
+
+    std::atomic<bool> lost_{false};
+    std::unique_ptr<EventThread> thread_;
+};
+
+}  // namespace sb::wsi::wayland

@@ -1,0 +1,39 @@
+// A VkSurfaceKHR made with vkCreateWaylandSurfaceKHR: the app's (wl_display, wl_surface). The
+// app owns both and keeps them alive longer than the surface and its swapchains (the Vulkan
+// rule); this object creates nothing until asked, and nothing on the app's default queue.
+#pragma once
+
+#include <wayland-client.h>
+
+#include <memory>
+#include <vector>
+
+#include "wsi/window_system.hpp"
+
+namespace sb::wsi::wayland {
+
+class WaylandSurface final : public Surface {
+  public:
+    WaylandSurface(wl_display* display, wl_surface* surface)
+        : display_(display), surface_(surface) {}
+
+    // The compositor's linux-dmabuf v3 format + modifier pairs, each once (bounded roundtrips
+    // on a temporary private queue, on the calling thread). A compositor without
+    // zwp_linux_dmabuf_v1 v3 gives VK_SUCCESS and an empty list (logged once): the layer cannot
+    // bridge this surface and the caller decides what to do. VK_ERROR_SURFACE_LOST_KHR: the
+    // connection died or the compositor did not answer in time.
+    VkResult query_formats(std::vector<FormatModifier>* formats) override;
+
+    // Wayland leaves the size to the swapchain (the app's extent).
+    bool current_extent(VkExtent2D* /*extent*/) override { return false; }
+
+    // A WaylandPresenter (wayland_presenter.hpp, for its errors and threads).
+    VkResult create_presenter(const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
+                              std::unique_ptr<Presenter>* presenter) override;
+
+  private:
+    wl_display* const display_;
+    wl_surface* const surface_;
+};
+
+}  // namespace sb::wsi::wayland

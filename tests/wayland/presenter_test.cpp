@@ -1,0 +1,443 @@
+// The Wayland window system against the in-process fake compositor (fake_compositor.hpp), on
+// the host: formats, buffer creation, presents, releases, frame callbacks, a dead connection,
+// refusals, a compositor that stops reading, the app's queue and threads left alone, and no
+// fd or thread left behind. Every wait has a deadline.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ostream>
+
+#include "support/fd_count.hpp"
+#include "wayland/fake_compositor.hpp"
+#include "wayland/test_app.hpp"
+#include "wsi/wayland/wayland_surface.hpp"
+
+// For gtest (found by argument-dependent lookup, so in the type's namespace).
+namespace sb::wsi {
+[[maybe_unused]] static bool operator==(const FormatModifier& a, const FormatModifier& b) {
+    return a.drm_format == b.drm_format && a.modifier == b.modifier;
+}
+[[maybe_unused]] static void PrintTo(const FormatModifier& f, std::ostream* out) {
+    *out << "{0x" << std::hex << f.drm_format << ", 0x" << f.modifier << std::dec << "}";
+}
+}  // namespace sb::wsi
+
+namespace sb::test::wayland {
+namespace {
+
+using namespace std::chrono_literals;
+using Kind = RecordingEvents::Kind;
+using wsi::BufferDescription;
+using wsi::FormatModifier;
+using wsi::Presenter;
+using wsi::wayland::WaylandSurface;
+
+constexpr auto kSoon = 2s;
+constexpr uint32_t kXR24 = 0x34325258;  // DRM_FORMAT_XRGB8888
+constexpr uint32_t kAR24 = 0x34325241;  // DRM_FORMAT_ARGB8888
+constexpr uint64_t kLinear = 0;
+// Bits in both halves, to see the protocol's hi/lo split put back together.
+constexpr uint64_t kTiled = 0x0100000000000002;
+
+class WaylandWindowSystem : public ::testing::Test {
+  protected:
+    void start(FakeOptions options = {}) {
+        if (options.modifiers.empty()) {
+            options.modifiers = {{kXR24, kLinear}, {kAR24, kLinear}};
+        }
+        compositor_ = FakeCompositor::start(options);
+        ASSERT_NE(compositor_, nullptr);
+        const int fd = compositor_->connect();
+        ASSERT_GE(fd, 0);
+        app_ = TestApp::connect_fd(fd);
+        ASSERT_NE(app_, nullptr);
+        surface_ = std::make_unique<WaylandSurface>(app_->display(), app_->surface());
+    }
+
+    void make_buffers(uint32_t count) {
+        for (uint32_t i = 0; i < count; ++i) {
+            kernel::UniqueFd fd = fake_dma_buf(size_t{256} * 1024);
+            ASSERT_TRUE(fd.valid());
+            BufferDescription desc;
+            desc.dma_buf_fd = fd.get();
+            desc.width = 64 + i;
+            desc.height = 32 + i;
+            desc.drm_format = i % 2 == 0 ? kXR24 : kAR24;
+            desc.modifier = i % 2 == 0 ? kLinear : kTiled;
+            desc.offset = 4096 * i;
+            desc.stride = 256 + 64 * i;
+            buffers_.push_back(desc);
+            dma_bufs_.push_back(std::move(fd));
+        }
+    }
+
+    VkResult create_presenter() {
+        return surface_->create_presenter(buffers_, &events_, &presenter_);
+    }
+
+    void wait_for_server_cleanup() {
+        EXPECT_TRUE(compositor_->wait_until(
+            [](const Counters& c) { return c.live_buffers == 0 && c.open_fds == 0; }, kSoon))
+            << "the compositor still holds buffers or fds";
+    }
+
+    // Every event so far came on the window system's own thread: never the test's (the app's
+    // calling thread), never the app's dispatching thread.
+    void expect_events_on_event_thread() {
+        for (const auto& delivery : events_.deliveries()) {
+            EXPECT_EQ(delivery.thread, "sb-wayland");
+            EXPECT_FALSE(pthread_equal(delivery.thread_id, pthread_self()));
+        }
+    }
+
+    uint32_t buffer_id(size_t image) const {
+        return compositor_->counters().buffers[image].buffer_id;
+    }
+
+    // Destruction order: the presenter before the app's objects, the compositor last.
+    std::unique_ptr<FakeCompositor> compositor_;
+    std::unique_ptr<TestApp> app_;
+    std::unique_ptr<WaylandSurface> surface_;
+    std::vector<kernel::UniqueFd> dma_bufs_;
+    std::vector<BufferDescription> buffers_;
+    RecordingEvents events_;
+    std::unique_ptr<Presenter> presenter_;
+};
+
+TEST_F(WaylandWindowSystem, QueryFormatsGivesEachAdvertisedPairOnce) {
+    FakeOptions options;
+    options.modifiers = {
+        {kXR24, kLinear}, {kAR24, kLinear}, {kXR24, kLinear}, {kXR24, kTiled}, {kAR24, kLinear}};
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    std::vector<FormatModifier> formats{{1, 1}};  // replaced, not appended to
+    ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    const std::vector<FormatModifier> expected = {
+        {kXR24, kLinear}, {kAR24, kLinear}, {kXR24, kTiled}};
+    EXPECT_EQ(formats, expected);
+    // Asking again asks the compositor again, with the same answer.
+    ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_EQ(formats, expected);
+
+    VkExtent2D extent{};
+    EXPECT_FALSE(surface_->current_extent(&extent));
+    // The layer's registry is its own: the app's listener saw none of its globals.
+    EXPECT_EQ(app_->app_listener_calls(), 0u);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, WithoutLinuxDmabufThereAreNoFormatsAndNoPresenter) {
+    FakeOptions options;
+    options.linux_dmabuf = false;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    const int fds = open_fd_count();
+    std::vector<FormatModifier> formats{{1, 1}};
+    EXPECT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_TRUE(formats.empty());
+    EXPECT_EQ(create_presenter(), VK_ERROR_INITIALIZATION_FAILED);
+    EXPECT_EQ(presenter_, nullptr);
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, LinuxDmabufBeforeVersion3IsNotUsed) {
+    FakeOptions options;
+    options.linux_dmabuf_version = 2;  // formats without modifiers
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    std::vector<FormatModifier> formats;
+    EXPECT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_TRUE(formats.empty());
+}
+
+TEST_F(WaylandWindowSystem, BuffersCarryTheirDescriptionsAndLeaveNothingBehind) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    const int fds = open_fd_count();
+    const int threads = thread_count();
+
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_NE(presenter_, nullptr);
+    EXPECT_EQ(thread_count(), threads + 1);  // the event thread
+    const Counters made = compositor_->counters();
+    ASSERT_EQ(made.buffers.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+        const BufferRecord& got = made.buffers[i];
+        const BufferDescription& want = buffers_[i];
+        EXPECT_EQ(got.width, static_cast<int32_t>(want.width)) << i;
+        EXPECT_EQ(got.height, static_cast<int32_t>(want.height)) << i;
+        EXPECT_EQ(got.format, want.drm_format) << i;
+        EXPECT_EQ(got.modifier, want.modifier) << i;
+        EXPECT_EQ(got.offset, want.offset) << i;
+        EXPECT_EQ(got.stride, want.stride) << i;
+        EXPECT_EQ(got.planes, 1u) << i;
+        EXPECT_EQ(got.flags, 0u) << i;
+        // Borrowed: still the caller's, still open.
+        EXPECT_GE(::fcntl(want.dma_buf_fd, F_GETFD), 0) << i;
+    }
+    EXPECT_EQ(made.live_buffers, 3u);
+    EXPECT_EQ(made.open_fds, 3u);  // the compositor's own copies
+
+    presenter_.reset();
+    wait_for_server_cleanup();
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(thread_count(), threads);
+    for (const auto& fd : dma_bufs_) {
+        EXPECT_GE(::fcntl(fd.get(), F_GETFD), 0);
+    }
+}
+
+TEST_F(WaylandWindowSystem, PresentCommitsAndTheCompositorsAnswersComeBack) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_TRUE(
+        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) == 1; }, kSoon));
+    Counters c = compositor_->counters();
+    EXPECT_EQ(c.committed, std::vector<uint32_t>{buffer_id(0)});
+    EXPECT_EQ(c.damage_buffer_requests, 1u);
+    EXPECT_EQ(c.frame_requests, 1u);
+    EXPECT_TRUE(events_.released().empty());
+
+    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    ASSERT_TRUE(events_.wait_until(
+        [](const auto& e) {
+            return e.count(Kind::frame_done) == 2 && e.released() == std::vector<uint32_t>{0};
+        },
+        kSoon));
+
+    // No frame callback asked for: none answered.
+    ASSERT_EQ(presenter_->present(2, false), VK_SUCCESS);
+    ASSERT_TRUE(events_.wait_until(
+        [](const auto& e) {
+            return e.released() == std::vector<uint32_t>{0, 1};
+        },
+        kSoon));
+    c = compositor_->counters();
+    EXPECT_EQ(c.committed, (std::vector<uint32_t>{buffer_id(0), buffer_id(1), buffer_id(2)}));
+    EXPECT_EQ(c.frame_requests, 2u);
+    EXPECT_EQ(events_.count(Kind::frame_done), 2u);
+    EXPECT_EQ(events_.count(Kind::lost), 0u);
+    expect_events_on_event_thread();
+    EXPECT_EQ(app_->app_listener_calls(), 0u);
+}
+
+TEST_F(WaylandWindowSystem, SurfacesBeforeVersion4GetDamageInsteadOfDamageBuffer) {
+    FakeOptions options;
+    options.compositor_version = 3;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_EQ(app_->surface_version(), 3u);
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_TRUE(
+        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) == 1; }, kSoon));
+    const Counters c = compositor_->counters();
+    EXPECT_EQ(c.damage_requests, 1u);
+    EXPECT_EQ(c.damage_buffer_requests, 0u);
+    // A protocol error (damage_buffer on a v3 surface) would have ended the connection.
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, AnAppDispatchingItsOwnQueueMeanwhileSeesNothingOfOurs) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    // The app reads the same connection on its own thread all along, roundtrips included.
+    app_->start_dispatching();
+    std::vector<FormatModifier> formats;
+    ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_EQ(formats.size(), 2u);
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    constexpr uint32_t kFrames = 30;
+    for (uint32_t frame = 0; frame < kFrames; ++frame) {
+        ASSERT_EQ(presenter_->present(frame % 3, true), VK_SUCCESS);
+        ASSERT_TRUE(events_.wait_until(
+            [&](const auto& e) { return e.count(Kind::frame_done) == frame + 1; }, kSoon))
+            << "frame " << frame;
+    }
+    ASSERT_TRUE(events_.wait_until(
+        [&](const auto& e) { return e.released().size() == kFrames - 1; }, kSoon));
+    app_->stop_dispatching();
+
+    for (const auto& delivery : events_.deliveries()) {
+        EXPECT_EQ(delivery.thread, "sb-wayland");
+        EXPECT_NE(delivery.thread, "app-events");
+    }
+    expect_events_on_event_thread();
+    EXPECT_EQ(app_->app_listener_calls(), 0u);
+    // Nothing of ours waits in the app's queue either.
+    EXPECT_EQ(wl_display_dispatch_pending(app_->display()), 0);
+    EXPECT_EQ(app_->app_listener_calls(), 0u);
+}
+
+TEST_F(WaylandWindowSystem, ACompositorThatHangsUpIsLostOnceAndPresentFails) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+
+    compositor_->disconnect_clients();
+    ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.count(Kind::lost) == 1; }, kSoon));
+    EXPECT_EQ(presenter_->present(1, true), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(presenter_->present(0, false), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(events_.count(Kind::lost), 1u);
+    expect_events_on_event_thread();
+
+    const auto before = std::chrono::steady_clock::now();
+    presenter_.reset();
+    EXPECT_LT(std::chrono::steady_clock::now() - before, 1s);
+    EXPECT_EQ(events_.count(Kind::lost), 1u);
+}
+
+TEST_F(WaylandWindowSystem, AProtocolErrorIsLostOnce) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    compositor_->raise_protocol_error();
+    ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.count(Kind::lost) == 1; }, kSoon));
+    EXPECT_EQ(wl_display_get_error(app_->display()), EPROTO);
+    EXPECT_EQ(presenter_->present(1, true), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(events_.count(Kind::lost), 1u);
+}
+
+TEST_F(WaylandWindowSystem, ARefusedBufferFailsTheCreationAndLeavesNothingBehind) {
+    FakeOptions options;
+    options.refuse = Refusal::failed_event;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    const int fds = open_fd_count();
+    const int threads = thread_count();
+    EXPECT_EQ(create_presenter(), VK_ERROR_OUT_OF_HOST_MEMORY);
+    EXPECT_EQ(presenter_, nullptr);
+    wait_for_server_cleanup();
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(thread_count(), threads);
+    // The connection survives a `failed`: the surface still answers.
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+    std::vector<FormatModifier> formats;
+    EXPECT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_EQ(formats.size(), 2u);
+}
+
+TEST_F(WaylandWindowSystem, ABufferRefusedWithAProtocolErrorIsALostSurface) {
+    FakeOptions options;
+    options.refuse = Refusal::protocol_error;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    // The compositor drops the client, and with it its own fds for the connection: count the
+    // kinds of fd the window system could leak instead of all of them.
+    const int dma_bufs = count_fds_to("/memfd:fake-dma-buf");
+    const int eventfds = count_fds_to("anon_inode:[eventfd]");
+    const int threads = thread_count();
+    EXPECT_EQ(create_presenter(), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(presenter_, nullptr);
+    EXPECT_EQ(wl_display_get_error(app_->display()), EPROTO);
+    // The compositor drops the client; its copies of the fds go with it.
+    ASSERT_TRUE(compositor_->wait_until(
+        [](const Counters& c) { return c.clients == 0 && c.open_fds == 0; }, kSoon));
+    compositor_->sync();  // the client's destruction is complete
+    EXPECT_EQ(count_fds_to("/memfd:fake-dma-buf"), dma_bufs);
+    EXPECT_EQ(count_fds_to("anon_inode:[eventfd]"), eventfds);
+    EXPECT_EQ(thread_count(), threads);
+    std::vector<FormatModifier> formats;
+    EXPECT_EQ(surface_->query_formats(&formats), VK_ERROR_SURFACE_LOST_KHR);
+}
+
+TEST_F(WaylandWindowSystem, OnlyTheNewestFrameCallbackPaces) {
+    FakeOptions options;
+    options.answer_frame_callbacks = false;  // as for a hidden surface
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    ASSERT_TRUE(
+        compositor_->wait_until([](const Counters& c) { return c.frame_requests == 2; }, kSoon));
+    compositor_->answer_frame_callbacks();
+    ASSERT_TRUE(
+        compositor_->wait_until([](const Counters& c) { return c.frame_done_sent == 2; }, kSoon));
+    ASSERT_TRUE(
+        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) >= 1; }, kSoon));
+    // Both answers arrive together; the superseded one must not count.
+    EXPECT_FALSE(
+        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) > 1; }, 200ms));
+}
+
+TEST_F(WaylandWindowSystem, PresentNeverBlocksWhenTheCompositorStopsReading) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    compositor_->stall(true);
+
+    // Far more than the socket holds. libwayland 1.21 ends the connection when its buffer and
+    // the socket are both full (newer versions grow the buffer): either way, no present may
+    // wait for the compositor.
+    using Clock = std::chrono::steady_clock;
+    const auto start_time = Clock::now();
+    auto longest = Clock::duration::zero();
+    VkResult last = VK_SUCCESS;
+    uint32_t presented = 0;
+    for (; presented < 100000 && last == VK_SUCCESS; ++presented) {
+        const auto before = Clock::now();
+        last = presenter_->present(presented % 2, false);
+        longest = std::max(longest, Clock::now() - before);
+        ASSERT_LT(Clock::now() - start_time, 20s) << "after " << presented << " presents";
+    }
+    EXPECT_LT(longest, 500ms);
+    EXPECT_TRUE(last == VK_SUCCESS || last == VK_ERROR_SURFACE_LOST_KHR) << last;
+    std::printf("[ wayland ] %u presents to a stalled compositor: last %s, longest call %lld us\n",
+                presented, last == VK_SUCCESS ? "VK_SUCCESS" : "VK_ERROR_SURFACE_LOST_KHR",
+                static_cast<long long>(
+                    std::chrono::duration_cast<std::chrono::microseconds>(longest).count()));
+    if (last == VK_ERROR_SURFACE_LOST_KHR) {
+        EXPECT_EQ(events_.count(Kind::lost), 1u);
+    }
+    compositor_->stall(false);
+    const auto before = Clock::now();
+    presenter_.reset();
+    EXPECT_LT(Clock::now() - before, 1s);
+    EXPECT_LE(events_.count(Kind::lost), 1u);
+}
+
+TEST_F(WaylandWindowSystem, ASilentCompositorCannotHangAQuery) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    compositor_->stall(true);
+    using Clock = std::chrono::steady_clock;
+    const auto before = Clock::now();
+    std::vector<FormatModifier> formats;
+    EXPECT_EQ(surface_->query_formats(&formats), VK_ERROR_SURFACE_LOST_KHR);
+    const auto waited = Clock::now() - before;
+    EXPECT_GE(waited, 4s);  // the roundtrip's deadline (5 s), not an early give-up
+    EXPECT_LT(waited, 8s);
+    compositor_->stall(false);
+    // The late answers go to objects already destroyed; the connection is unharmed.
+    EXPECT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_EQ(formats.size(), 2u);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, NothingIsDeliveredOnceThePresenterIsGone) {
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    const int threads = thread_count();
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.released().size() == 1; }, kSoon));
+    // A present whose answers may still be on their way when the presenter goes.
+    ASSERT_EQ(presenter_->present(2, true), VK_SUCCESS);
+    presenter_.reset();
+    const size_t delivered = events_.deliveries().size();
+    EXPECT_EQ(thread_count(), threads);
+    wait_for_server_cleanup();
+    // Let anything still in flight arrive, and the app read it.
+    EXPECT_GE(wl_display_roundtrip(app_->display()), 0);
+    EXPECT_EQ(events_.deliveries().size(), delivered);
+    EXPECT_EQ(app_->app_listener_calls(), 0u);
+}
+
+}  // namespace
+}  // namespace sb::test::wayland
