@@ -36,14 +36,6 @@ VkResult import_into_fence(const dispatch::DeviceTable& next, VkDevice device, k
     return r;
 }
 
-// A SYNC_FD import of -1 means "already signalled" (the stub has no fd).
-kernel::Result<kernel::UniqueFd> payload_fd(const kernel::SyncFile& payload) {
-    if (payload.is_stub()) {
-        return kernel::UniqueFd();
-    }
-    return kernel::UniqueFd::duplicate(payload.fd());
-}
-
 }  // namespace
 
 VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice device,
@@ -93,25 +85,28 @@ VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, 
 }
 
 VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
-                          const kernel::SyncFile& payload, VkSemaphore semaphore, VkFence fence) {
+                          kernel::SyncFile payload, VkSemaphore semaphore, VkFence fence) {
     if (semaphore != VK_NULL_HANDLE) {
-        auto fd = payload_fd(payload);
-        if (!fd) {
-            SB_LOG_ONCE(error, "acquire: %s", fd.error().describe().c_str());
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        // The fence needs the payload too: the semaphore gets a copy. A stub stays -1, which a
+        // SYNC_FD import reads as "already signalled".
+        kernel::UniqueFd fd;
+        if (fence == VK_NULL_HANDLE) {
+            fd = payload.take_fd();
+        } else if (!payload.is_stub()) {
+            auto copy = kernel::UniqueFd::duplicate(payload.fd());
+            if (!copy) {
+                SB_LOG_ONCE(error, "acquire: %s", copy.error().describe().c_str());
+                return VK_ERROR_OUT_OF_HOST_MEMORY;
+            }
+            fd = std::move(copy).value();
         }
-        if (VkResult r = import_into_semaphore(next, device, std::move(fd).value(), semaphore);
+        if (VkResult r = import_into_semaphore(next, device, std::move(fd), semaphore);
             r != VK_SUCCESS) {
             return r;
         }
     }
     if (fence != VK_NULL_HANDLE) {
-        auto fd = payload_fd(payload);
-        if (!fd) {
-            SB_LOG_ONCE(error, "acquire: %s", fd.error().describe().c_str());
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        }
-        return import_into_fence(next, device, std::move(fd).value(), fence);
+        return import_into_fence(next, device, payload.take_fd(), fence);
     }
     return VK_SUCCESS;
 }
@@ -125,7 +120,7 @@ VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice devic
         return pending.error().errnum == ENODEV ? VK_ERROR_SURFACE_LOST_KHR
                                                 : VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    return import_sync_file(next, device, *pending, semaphore, fence);
+    return import_sync_file(next, device, std::move(pending).value(), semaphore, fence);
 }
 
 }  // namespace sb::bridge

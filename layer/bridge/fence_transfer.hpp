@@ -35,9 +35,10 @@ VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, 
 VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
                                const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence);
 
-// Makes `semaphore` and/or `fence` carry `payload` (temporary SYNC_FD imports). The payload's fd
-// is duplicated for each import; `payload` itself stays the caller's.
+// Makes `semaphore` and/or `fence` carry `payload` (temporary SYNC_FD imports). The payload is
+// consumed: the last import takes its fd, so only a double import costs a dup (this runs on
+// every acquire).
 VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
-                          const kernel::SyncFile& payload, VkSemaphore semaphore, VkFence fence);
+                          kernel::SyncFile payload, VkSemaphore semaphore, VkFence fence);
 
 }  // namespace sb::bridge

@@ -67,6 +67,19 @@ std::shared_ptr<State> new_state(const VkAllocationCallbacks* alloc) {
         HostAllocator<State>(util::SavedAllocator(alloc), VK_SYSTEM_ALLOCATION_SCOPE_OBJECT));
 }
 
+// The payload an export hands out: a temporary import first, else the emulated permanent one;
+// nullptr for an object whose permanent payload lavapipe holds (not exportable as SYNC_FD).
+template <typename State>
+Payload* exportable_payload(State* state) {
+    if (state == nullptr) {
+        return nullptr;
+    }
+    if (state->temporary) {
+        return &state->temporary;
+    }
+    return state->emulated ? &state->payload : nullptr;
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateSemaphore(VkDevice device, const VkSemaphoreCreateInfo* info,
@@ -175,10 +188,7 @@ VKAPI_ATTR VkResult VKAPI_CALL GetSemaphoreFdKHR(VkDevice device,
         }
         std::lock_guard lock(dev->sync.mutex);
         auto state = dev->sync.semaphore(info->semaphore);
-        Payload* payload = state == nullptr   ? nullptr
-                           : state->temporary ? &state->temporary
-                           : state->emulated  ? &state->payload
-                                              : nullptr;
+        Payload* payload = exportable_payload(state.get());
         if (payload == nullptr || *payload == nullptr) {
             GPUSIM_LOG(error, "vkGetSemaphoreFdKHR: the semaphore %s",
                        payload == nullptr ? "is not exportable as SYNC_FD"
@@ -236,10 +246,7 @@ VKAPI_ATTR VkResult VKAPI_CALL GetFenceFdKHR(VkDevice device, const VkFenceGetFd
         }
         std::lock_guard lock(dev->sync.mutex);
         auto state = dev->sync.fence(info->fence);
-        Payload* payload = state == nullptr   ? nullptr
-                           : state->temporary ? &state->temporary
-                           : state->emulated  ? &state->payload
-                                              : nullptr;
+        Payload* payload = exportable_payload(state.get());
         if (payload == nullptr || *payload == nullptr) {
             GPUSIM_LOG(error, "vkGetFenceFdKHR: the fence %s",
                        payload == nullptr ? "is not exportable as SYNC_FD"
