@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -59,6 +60,43 @@ std::vector<std::string> driver_extensions(const InstanceData& inst, VkPhysicalD
     return names;
 }
 
+// The first queue the app asked for, made callable through the loader: the layer's own
+// submits (the wait strategy's acquire signals) go there. Protected-only queues are skipped.
+VkQueue internal_queue(const DeviceData& dev, const VkDeviceCreateInfo& info,
+                       PFN_vkSetDeviceLoaderData set_loader_data) {
+    for (uint32_t i = 0; i < info.queueCreateInfoCount; ++i) {
+        const VkDeviceQueueCreateInfo& queue_info = info.pQueueCreateInfos[i];
+        if (queue_info.flags != 0 || queue_info.queueCount == 0) {
+            continue;
+        }
+        VkQueue queue = VK_NULL_HANDLE;
+        dev.next.GetDeviceQueue(dev.handle, queue_info.queueFamilyIndex, 0, &queue);
+        if (queue != VK_NULL_HANDLE && set_loader_data != nullptr &&
+            set_loader_data(dev.handle, queue) == VK_SUCCESS) {
+            return queue;
+        }
+    }
+    SB_LOG(warn, "no queue for the layer's own submits: the wait strategy cannot signal acquires");
+    return VK_NULL_HANDLE;
+}
+
+// What the layer's swapchains need of a bridging device.
+void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
+                            PFN_vkSetDeviceLoaderData set_loader_data) {
+    dev.instance->next.GetPhysicalDeviceMemoryProperties(dev.physical_device,
+                                                         &dev.memory_properties);
+    dev.drm_format_modifier = listed(dev.enabled_by_app, "VK_EXT_image_drm_format_modifier") ||
+                              listed(dev.enabled_by_layer, "VK_EXT_image_drm_format_modifier");
+    dev.internal_queue = internal_queue(dev, info, set_loader_data);
+    const char* control = std::getenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
+    dev.disable_fence_transfer_for_tests = control != nullptr && std::strcmp(control, "1") == 0;
+    if (dev.disable_fence_transfer_for_tests) {
+        SB_LOG_ONCE(warn,
+                    "SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: no fences are bridged; "
+                    "compositors WILL read unfinished frames (a test control only)");
+    }
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo* info,
@@ -116,6 +154,9 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     data->alloc = util::SavedAllocator(alloc);
     data->next_get_device_proc_addr = next->get_device_proc_addr;
     dispatch::load_device_table(data->next, *device, next->get_device_proc_addr);
+    if (data->strategy != bridge::Strategy::passthrough) {
+        prepare_for_swapchains(*data, *info, dispatch::find_set_device_loader_data(info));
+    }
     devices().insert(dispatch::dispatch_key(*device), data);
     SB_LOG(debug, "device %p created, strategy %s, %zu extension(s) enabled by the layer",
            static_cast<void*>(*device), bridge::to_string(data->strategy),

@@ -33,4 +33,53 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
                                                                   uint32_t* count,
                                                                   VkExtensionProperties* props);
 
+// VK_KHR_surface, VK_KHR_wayland_surface (surface_api.cpp).
+VKAPI_ATTR VkResult VKAPI_CALL CreateWaylandSurfaceKHR(VkInstance instance,
+                                                       const VkWaylandSurfaceCreateInfoKHR* info,
+                                                       const VkAllocationCallbacks* alloc,
+                                                       VkSurfaceKHR* surface);
+VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance instance, VkSurfaceKHR surface,
+                                             const VkAllocationCallbacks* alloc);
+VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd,
+                                                                              uint32_t family,
+                                                                              wl_display* display);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice pd,
+                                                                  uint32_t family,
+                                                                  VkSurfaceKHR surface,
+                                                                  VkBool32* supported);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilitiesKHR(
+    VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilitiesKHR* caps);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
+    VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info,
+    VkSurfaceCapabilities2KHR* caps);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevice pd,
+                                                                  VkSurfaceKHR surface,
+                                                                  uint32_t* count,
+                                                                  VkSurfaceFormatKHR* formats);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(
+    VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info, uint32_t* count,
+    VkSurfaceFormat2KHR* formats);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice pd,
+                                                                       VkSurfaceKHR surface,
+                                                                       uint32_t* count,
+                                                                       VkPresentModeKHR* modes);
+
+// VK_KHR_swapchain (swapchain_api.cpp).
+VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device,
+                                                  const VkSwapchainCreateInfoKHR* info,
+                                                  const VkAllocationCallbacks* alloc,
+                                                  VkSwapchainKHR* swapchain);
+VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                               const VkAllocationCallbacks* alloc);
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainImagesKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                                     uint32_t* count, VkImage* images);
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                                   uint64_t timeout, VkSemaphore semaphore,
+                                                   VkFence fence, uint32_t* index);
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device,
+                                                    const VkAcquireNextImageInfoKHR* info,
+                                                    uint32_t* index);
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain);
+VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info);
+
 }  // namespace sb::api

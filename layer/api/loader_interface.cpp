@@ -38,6 +38,27 @@ const Intercept kDeviceIntercepts[] = {
     SB_INTERCEPT(DestroyDevice),
 };
 
+// Window-system intercepts: returned only where the next layer has the command too (the
+// extension is enabled), so that the app sees the same NULLs as without the layer.
+const Intercept kWsiInstanceIntercepts[] = {
+    SB_INTERCEPT(CreateWaylandSurfaceKHR),
+    SB_INTERCEPT(DestroySurfaceKHR),
+    SB_INTERCEPT(GetPhysicalDeviceWaylandPresentationSupportKHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceSupportKHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilitiesKHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilities2KHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceFormatsKHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceFormats2KHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfacePresentModesKHR),
+};
+
+const Intercept kWsiDeviceIntercepts[] = {
+    SB_INTERCEPT(CreateSwapchainKHR),    SB_INTERCEPT(DestroySwapchainKHR),
+    SB_INTERCEPT(GetSwapchainImagesKHR), SB_INTERCEPT(AcquireNextImageKHR),
+    SB_INTERCEPT(AcquireNextImage2KHR),  SB_INTERCEPT(GetSwapchainStatusKHR),
+    SB_INTERCEPT(QueuePresentKHR),
+};
+
 #undef SB_INTERCEPT
 // NOLINTEND(bugprone-macro-parentheses)
 
@@ -98,7 +119,13 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     if (dev == nullptr || hidden_from_app(*dev, name)) {
         return nullptr;
     }
-    return dev->next_get_device_proc_addr(device, name);
+    PFN_vkVoidFunction next = dev->next_get_device_proc_addr(device, name);
+    if (auto fn =
+            find_intercept(std::begin(kWsiDeviceIntercepts), std::end(kWsiDeviceIntercepts), name);
+        fn != nullptr && next != nullptr) {
+        return fn;
+    }
+    return next;
 }
 
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance,
@@ -115,7 +142,22 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
         return fn;
     }
     InstanceData* inst = instance != VK_NULL_HANDLE ? instance_data(instance) : nullptr;
-    return inst != nullptr ? inst->next.GetInstanceProcAddr(instance, name) : nullptr;
+    if (inst == nullptr) {
+        return nullptr;
+    }
+    PFN_vkVoidFunction next = inst->next.GetInstanceProcAddr(instance, name);
+    if (next == nullptr) {
+        return nullptr;
+    }
+    if (auto fn = find_intercept(std::begin(kWsiInstanceIntercepts),
+                                 std::end(kWsiInstanceIntercepts), name)) {
+        return fn;
+    }
+    if (auto fn = find_intercept(std::begin(kWsiDeviceIntercepts), std::end(kWsiDeviceIntercepts),
+                                 name)) {
+        return fn;
+    }
+    return next;
 }
 
 }  // namespace sb::api

@@ -49,6 +49,14 @@ struct DeviceData {
     // invisible to the app (vkGetDeviceProcAddr answers as without the layer).
     std::vector<std::string> enabled_by_layer;
     std::vector<std::string> enabled_by_app;
+
+    // What the layer's swapchains need (bridging devices only).
+    VkPhysicalDeviceMemoryProperties memory_properties{};
+    bool drm_format_modifier = false;  // VK_EXT_image_drm_format_modifier is enabled
+    // The wait strategy's acquire signals go to this queue (the first one the app created).
+    VkQueue internal_queue = VK_NULL_HANDLE;
+    // SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: the sync tests' control (wsi::DeviceContext).
+    bool disable_fence_transfer_for_tests = false;
 };
 
 dispatch::ObjectMap<InstanceData>& instances();

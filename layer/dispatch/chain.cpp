@@ -25,17 +25,32 @@ VkLayerInstanceCreateInfo* find_instance_link(const VkInstanceCreateInfo* info) 
     return nullptr;
 }
 
-VkLayerDeviceCreateInfo* find_device_link(const VkDeviceCreateInfo* info) {
+namespace {
+
+VkLayerDeviceCreateInfo* find_device_create_info(const VkDeviceCreateInfo* info,
+                                                 VkLayerFunction function) {
     auto* s = const_cast<VkBaseInStructure*>(static_cast<const VkBaseInStructure*>(info->pNext));
     for (; s != nullptr; s = const_cast<VkBaseInStructure*>(s->pNext)) {
         if (s->sType == VK_STRUCTURE_TYPE_LOADER_DEVICE_CREATE_INFO) {
             auto* link = reinterpret_cast<VkLayerDeviceCreateInfo*>(s);
-            if (link->function == VK_LAYER_LINK_INFO) {
+            if (link->function == function) {
                 return link;
             }
         }
     }
     return nullptr;
+}
+
+}  // namespace
+
+VkLayerDeviceCreateInfo* find_device_link(const VkDeviceCreateInfo* info) {
+    return find_device_create_info(info, VK_LAYER_LINK_INFO);
+}
+
+PFN_vkSetDeviceLoaderData find_set_device_loader_data(const VkDeviceCreateInfo* info) {
+    const VkLayerDeviceCreateInfo* callback =
+        find_device_create_info(info, VK_LOADER_DATA_CALLBACK);
+    return callback != nullptr ? callback->u.pfnSetDeviceLoaderData : nullptr;
 }
 
 std::optional<NextInstanceLink> next_instance_link(const VkInstanceCreateInfo* info) {

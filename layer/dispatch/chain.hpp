@@ -12,6 +12,10 @@ namespace sb::dispatch {
 VkLayerInstanceCreateInfo* find_instance_link(const VkInstanceCreateInfo* info);
 VkLayerDeviceCreateInfo* find_device_link(const VkDeviceCreateInfo* info);
 
+// The loader's callback that makes a dispatchable object the layer obtained from below (a queue
+// for the layer's own submits) callable through the loader, as if the app had obtained it.
+PFN_vkSetDeviceLoaderData find_set_device_loader_data(const VkDeviceCreateInfo* info);
+
 // The next layer's entry points for vkCreateInstance, from the loader's link. advance() moves
 // the link on to the next layer; call it right before `create`, which reads the same chain.
 struct NextInstanceLink {

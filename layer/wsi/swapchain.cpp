@@ -1,5 +1,9 @@
 #include "wsi/swapchain.hpp"
 
+#include <drm_fourcc.h>
+
+#include <new>
+
 #include "bridge/fence_transfer.hpp"
 #include "util/log.hpp"
 
@@ -42,7 +46,8 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
         desc.width = config.extent.width;
         desc.height = config.extent.height;
         desc.drm_format = config.drm_format;
-        desc.modifier = image.modifier;
+        desc.modifier = config.consumer_modifier == DRM_FORMAT_MOD_INVALID ? DRM_FORMAT_MOD_INVALID
+                                                                           : image.modifier;
         desc.offset = static_cast<uint32_t>(image.offset);
         desc.stride = image.stride;
         buffers.push_back(desc);
@@ -79,12 +84,13 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
 Swapchain::~Swapchain() {
     // Order matters: no hand-over may start, and no consumer event may arrive, once the images
     // begin to go away.
-    hand_over_thread_.reset();
-    presenter_.reset();
     if (!images_.empty()) {
-        // The layer's own submits (present transfers) may still use the images.
+        // The layer's own submits (present transfers, acquire signals) may still use the images
+        // and the fences the hand-over thread holds.
         (void)device_.next->DeviceWaitIdle(device_.device);
     }
+    hand_over_thread_.reset();
+    presenter_.reset();
     for (DmaBufImage& image : images_) {
         destroy_dma_buf_image(*device_.next, device_.device, alloc_, &image);
     }
@@ -144,7 +150,8 @@ VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
 
 VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence) {
     const DmaBufImage& image = images_[index];
-    if (device_.disable_fence_transfer_for_tests) {
+    const bool control = device_.disable_fence_transfer_for_tests;
+    if (control && device_.strategy == bridge::Strategy::kernel_import) {
         return bridge::import_sync_file(*device_.next, device_.device, kernel::SyncFile{},
                                         semaphore, fence);
     }
@@ -156,7 +163,8 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
     // Wait strategy: the driver cannot take a sync_file, so wait for the consumer's reads here
     // (an image whose reads are pending is not yet available), then signal through an empty
     // submit on the layer's queue.
-    auto idle = image.dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
+    auto idle = control ? kernel::Result<kernel::WaitOutcome>(kernel::WaitOutcome::ready)
+                        : image.dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
     if (!idle || *idle != kernel::WaitOutcome::ready) {
         SB_LOG_ONCE(error, "acquire: the consumer never finished reading a buffer");
         on_lost();
@@ -205,8 +213,17 @@ VkResult Swapchain::hand_over(uint32_t index) {
     return r;
 }
 
-VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* waits,
-                            uint32_t wait_count) {
+VkResult Swapchain::prepare_render_done(VkQueue queue, const VkSemaphore* waits,
+                                        uint32_t wait_count, RenderDone* done) {
+    if (device_.strategy == bridge::Strategy::kernel_import) {
+        return bridge::export_render_done(*device_.next, device_.device, queue, waits, wait_count,
+                                          render_done_carrier_, &done->sync_file);
+    }
+    return RenderFence::submit(*device_.next, device_.device, queue, waits, wait_count,
+                               &done->fence);
+}
+
+VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
     if (lost_) {
         return VK_ERROR_SURFACE_LOST_KHR;
     }
@@ -214,19 +231,15 @@ VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* wa
         SB_LOG_ONCE(error, "vkQueuePresentKHR: image %u was not acquired", index);
         return VK_ERROR_OUT_OF_DATE_KHR;
     }
+    if (device_.disable_fence_transfer_for_tests) {
+        // The control: the consumer gets the buffer while the render may still be running.
+        return hand_over(index) == VK_SUCCESS ? status_result(VK_SUCCESS)
+                                              : VK_ERROR_SURFACE_LOST_KHR;
+    }
     if (device_.strategy == bridge::Strategy::kernel_import) {
-        kernel::SyncFile render_done;
-        if (VkResult r = bridge::export_render_done(*device_.next, device_.device, queue, waits,
-                                                    wait_count, render_done_carrier_, &render_done);
-            r != VK_SUCCESS) {
-            return r;
-        }
         // The write fence goes in before the consumer can see the buffer: never hand over first.
-        if (device_.disable_fence_transfer_for_tests) {
-            return hand_over(index) == VK_SUCCESS ? status_result(VK_SUCCESS)
-                                                  : VK_ERROR_SURFACE_LOST_KHR;
-        }
-        if (auto st = images_[index].dma_buf.import_sync_file(render_done, kernel::Access::write);
+        if (auto st =
+                images_[index].dma_buf.import_sync_file(done.sync_file, kernel::Access::write);
             !st) {
             SB_LOG_ONCE(error, "present: %s", st.error().describe().c_str());
             on_lost();
@@ -237,11 +250,28 @@ VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* wa
         }
         return status_result(VK_SUCCESS);
     }
-    // Wait strategy: a fence after the app's render, waited for on the hand-over thread.
+    // Wait strategy: the hand-over thread waits for the render, then hands the buffer over.
+    std::shared_ptr<RenderFence> fence = done.fence;
+    hand_over_thread_->enqueue(
+        index, [fence](std::chrono::nanoseconds timeout) { return fence->wait(timeout); });
+    return status_result(VK_SUCCESS);
+}
+
+VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* waits,
+                            uint32_t wait_count) {
+    RenderDone done;
+    if (VkResult r = prepare_render_done(queue, waits, wait_count, &done); r != VK_SUCCESS) {
+        return r;
+    }
+    return present(index, done);
+}
+
+VkResult RenderFence::submit(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
+                             const VkSemaphore* waits, uint32_t wait_count,
+                             std::shared_ptr<RenderFence>* out) {
     VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    VkFence rendered = VK_NULL_HANDLE;
-    if (VkResult r = device_.next->CreateFence(device_.device, &fence_info, nullptr, &rendered);
-        r != VK_SUCCESS) {
+    VkFence fence = VK_NULL_HANDLE;
+    if (VkResult r = next.CreateFence(device, &fence_info, nullptr, &fence); r != VK_SUCCESS) {
         return r;
     }
     const std::vector<VkPipelineStageFlags> stages(wait_count, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
@@ -249,28 +279,37 @@ VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* wa
     submit.waitSemaphoreCount = wait_count;
     submit.pWaitSemaphores = waits;
     submit.pWaitDstStageMask = stages.data();
-    if (VkResult r = device_.next->QueueSubmit(queue, 1, &submit, rendered); r != VK_SUCCESS) {
-        device_.next->DestroyFence(device_.device, rendered, nullptr);
+    if (VkResult r = next.QueueSubmit(queue, 1, &submit, fence); r != VK_SUCCESS) {
+        next.DestroyFence(device, fence, nullptr);
         return r;
     }
-    const dispatch::DeviceTable* next = device_.next;
-    VkDevice device = device_.device;
-    hand_over_thread_->enqueue(
-        index,
-        [next, device,
-         rendered](std::chrono::nanoseconds timeout) -> kernel::Result<kernel::WaitOutcome> {
-            const VkResult r = next->WaitForFences(device, 1, &rendered, VK_TRUE,
-                                                   static_cast<uint64_t>(timeout.count()));
-            next->DestroyFence(device, rendered, nullptr);
-            if (r == VK_TIMEOUT) {
-                return kernel::WaitOutcome::timed_out;
-            }
-            if (r != VK_SUCCESS) {
-                return kernel::Error{EIO, "vkWaitForFences(render)"};
-            }
-            return kernel::WaitOutcome::ready;
-        });
-    return status_result(VK_SUCCESS);
+    out->reset(new (std::nothrow) RenderFence(next, device, fence));
+    if (!*out) {
+        (void)next.WaitForFences(device, 1, &fence, VK_TRUE, UINT64_MAX);
+        next.DestroyFence(device, fence, nullptr);
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    return VK_SUCCESS;
+}
+
+RenderFence::~RenderFence() {
+    // A fence must not be destroyed while its submit is pending; a cancelled hand-over (the
+    // swapchain went away first) can drop the last reference early.
+    constexpr uint64_t kDrainTimeoutNs = 5'000'000'000;
+    (void)next_.WaitForFences(device_, 1, &fence_, VK_TRUE, kDrainTimeoutNs);
+    next_.DestroyFence(device_, fence_, nullptr);
+}
+
+kernel::Result<kernel::WaitOutcome> RenderFence::wait(std::chrono::nanoseconds timeout) const {
+    const VkResult r =
+        next_.WaitForFences(device_, 1, &fence_, VK_TRUE, static_cast<uint64_t>(timeout.count()));
+    if (r == VK_TIMEOUT) {
+        return kernel::WaitOutcome::timed_out;
+    }
+    if (r != VK_SUCCESS) {
+        return kernel::Error{EIO, "vkWaitForFences(render)"};
+    }
+    return kernel::WaitOutcome::ready;
 }
 
 // State changes that an acquirer may be waiting for happen under mutex_, so that its wait

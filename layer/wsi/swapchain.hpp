@@ -15,6 +15,7 @@
 #include "bridge/hand_over_thread.hpp"
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
+#include "kernel/sync_file.hpp"
 #include "wsi/dma_buf_image.hpp"
 #include "wsi/image_ownership.hpp"
 #include "wsi/window_system.hpp"
@@ -35,10 +36,43 @@ struct DeviceContext {
     bool disable_fence_transfer_for_tests = false;
 };
 
+// A fence the layer submitted after the app's render (wait strategy), destroyed with its last
+// reference: the hand-over threads of every swapchain in one vkQueuePresentKHR wait on it.
+class RenderFence {
+  public:
+    static VkResult submit(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
+                           const VkSemaphore* waits, uint32_t wait_count,
+                           std::shared_ptr<RenderFence>* out);
+    ~RenderFence();
+    RenderFence(const RenderFence&) = delete;
+    RenderFence& operator=(const RenderFence&) = delete;
+
+    kernel::Result<kernel::WaitOutcome> wait(std::chrono::nanoseconds timeout) const;
+
+  private:
+    RenderFence(const dispatch::DeviceTable& next, VkDevice device, VkFence fence)
+        : next_(next), device_(device), fence_(fence) {}
+    const dispatch::DeviceTable& next_;
+    VkDevice device_;
+    VkFence fence_;
+};
+
+// What a consumer must wait for before it reads a presented image. Made once per
+// vkQueuePresentKHR, because the app's wait semaphores can be waited on once, and shared by
+// every swapchain that call presents.
+struct RenderDone {
+    kernel::SyncFile sync_file;          // import strategy: becomes the dma-buf's write fence
+    std::shared_ptr<RenderFence> fence;  // wait strategy: waited for on the hand-over thread
+};
+
 struct SwapchainConfig {
     VkExtent2D extent{};
     VkFormat format = VK_FORMAT_B8G8R8A8_UNORM;
     uint32_t drm_format = 0;  // the fourcc the consumer gets
+    // The modifier the consumer is told. The images are LINEAR; a consumer that only takes
+    // implicit modifiers is told DRM_FORMAT_MOD_INVALID, which on the devices that offer it
+    // means linear for these buffers.
+    uint64_t consumer_modifier = 0;  // DRM_FORMAT_MOD_LINEAR
     uint32_t image_count = 3;
     VkImageUsageFlags usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
     VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
@@ -67,6 +101,16 @@ class Swapchain final : public ConsumerEvents {
     // strategy) or is waited for on the hand-over thread (wait strategy), then the consumer gets
     // the buffer. The app's thread never waits for the GPU here.
     VkResult present(VkQueue queue, uint32_t index, const VkSemaphore* waits, uint32_t wait_count);
+
+    // The two halves of present(), for a vkQueuePresentKHR with several swapchains: the render
+    // fence is made once (with this swapchain's strategy and carrier), then each swapchain
+    // presents its image behind it.
+    VkResult prepare_render_done(VkQueue queue, const VkSemaphore* waits, uint32_t wait_count,
+                                 RenderDone* done);
+    VkResult present(uint32_t index, const RenderDone& done);
+
+    // vkGetSwapchainStatusKHR: VK_SUCCESS, VK_SUBOPTIMAL_KHR, or the error acquire would give.
+    [[nodiscard]] VkResult status() const { return status_result(VK_SUCCESS); }
 
     // oldSwapchain: no more acquires; images the consumer holds are released to nobody.
     void retire();

@@ -1,0 +1,315 @@
+// VK_KHR_surface and VK_KHR_wayland_surface for devices the layer bridges: the answers come
+// from what the compositor takes (linux-dmabuf formats and modifiers) and what the driver can
+// render into a LINEAR dma-buf. Everything else goes to the driver untouched.
+#include <algorithm>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "api/entry_points.hpp"
+#include "api/wsi_state.hpp"
+#include "util/log.hpp"
+#include "wsi/formats.hpp"
+#include "wsi/wayland/wayland_surface.hpp"
+
+namespace sb::api {
+namespace {
+
+// FIFO is paced by frame callbacks; MAILBOX and IMMEDIATE commit at once (a Wayland compositor
+// never tears, so the two behave alike). FIFO_RELAXED would need tearing control: not offered.
+constexpr VkPresentModeKHR kPresentModes[] = {
+    VK_PRESENT_MODE_FIFO_KHR,
+    VK_PRESENT_MODE_MAILBOX_KHR,
+    VK_PRESENT_MODE_IMMEDIATE_KHR,
+};
+
+constexpr uint32_t kMinImageCount = 2;
+constexpr uint32_t kMaxImageCount = 8;
+
+bool is_bridging(InstanceData& inst, VkPhysicalDevice pd) {
+    return inst.physical_device_info(pd).choice.strategy != bridge::Strategy::passthrough;
+}
+
+// Image usages the driver supports for a LINEAR image of `format`: what the swapchain images
+// can be created with.
+VkImageUsageFlags linear_usages(const InstanceData& inst, VkPhysicalDevice pd, VkFormat format) {
+    VkFormatProperties props{};
+    inst.next.GetPhysicalDeviceFormatProperties(pd, format, &props);
+    const VkFormatFeatureFlags features = props.linearTilingFeatures;
+    VkImageUsageFlags usages = 0;
+    if ((features & VK_FORMAT_FEATURE_COLOR_ATTACHMENT_BIT) != 0) {
+        usages |= VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_INPUT_ATTACHMENT_BIT;
+    }
+    if ((features & VK_FORMAT_FEATURE_TRANSFER_SRC_BIT) != 0) {
+        usages |= VK_IMAGE_USAGE_TRANSFER_SRC_BIT;
+    }
+    if ((features & VK_FORMAT_FEATURE_TRANSFER_DST_BIT) != 0) {
+        usages |= VK_IMAGE_USAGE_TRANSFER_DST_BIT;
+    }
+    if ((features & VK_FORMAT_FEATURE_SAMPLED_IMAGE_BIT) != 0) {
+        usages |= VK_IMAGE_USAGE_SAMPLED_BIT;
+    }
+    if ((features & VK_FORMAT_FEATURE_STORAGE_IMAGE_BIT) != 0) {
+        usages |= VK_IMAGE_USAGE_STORAGE_BIT;
+    }
+    return usages;
+}
+
+// The consumer's formats that the driver can also render to.
+std::vector<VkFormat> surface_formats(const InstanceData& inst, VkPhysicalDevice pd,
+                                      const std::vector<wsi::FormatModifier>& consumer) {
+    std::vector<VkFormat> formats = wsi::presentable_formats(consumer);
+    std::erase_if(formats, [&](VkFormat format) {
+        return (linear_usages(inst, pd, format) & VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT) == 0;
+    });
+    return formats;
+}
+
+void fill_capabilities(const InstanceData& inst, VkPhysicalDevice pd, bool alpha_formats,
+                       VkSurfaceCapabilitiesKHR* caps) {
+    VkPhysicalDeviceProperties props{};
+    inst.next.GetPhysicalDeviceProperties(pd, &props);
+    *caps = {};
+    caps->minImageCount = kMinImageCount;
+    caps->maxImageCount = kMaxImageCount;
+    // Wayland: the swapchain decides the surface's size.
+    caps->currentExtent = {UINT32_MAX, UINT32_MAX};
+    caps->minImageExtent = {1, 1};
+    caps->maxImageExtent = {props.limits.maxImageDimension2D, props.limits.maxImageDimension2D};
+    caps->maxImageArrayLayers = 1;
+    caps->supportedTransforms = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
+    caps->currentTransform = VK_SURFACE_TRANSFORM_IDENTITY_BIT_KHR;
+    caps->supportedCompositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
+    if (alpha_formats) {
+        caps->supportedCompositeAlpha |= VK_COMPOSITE_ALPHA_PRE_MULTIPLIED_BIT_KHR;
+    }
+    caps->supportedUsageFlags = linear_usages(inst, pd, VK_FORMAT_B8G8R8A8_UNORM);
+}
+
+bool has_alpha_format(const std::vector<wsi::FormatModifier>& consumer) {
+    return std::any_of(consumer.begin(), consumer.end(), [](const wsi::FormatModifier& offer) {
+        return offer.drm_format == wsi::drm_format_for(VK_FORMAT_B8G8R8A8_UNORM, true) ||
+               offer.drm_format == wsi::drm_format_for(VK_FORMAT_R8G8B8A8_UNORM, true);
+    });
+}
+
+// The two-call idiom: count, then as many as fit with VK_INCOMPLETE for the rest.
+template <typename Out, typename In, typename Convert>
+VkResult enumerate(const std::vector<In>& items, uint32_t* count, Out* out, Convert convert) {
+    const auto total = static_cast<uint32_t>(items.size());
+    if (out == nullptr) {
+        *count = total;
+        return VK_SUCCESS;
+    }
+    const uint32_t n = std::min(*count, total);
+    for (uint32_t i = 0; i < n; ++i) {
+        convert(items[i], &out[i]);
+    }
+    *count = n;
+    return n < total ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
+}  // namespace
+
+dispatch::ObjectMap<SurfaceData>& surfaces() {
+    static dispatch::ObjectMap<SurfaceData> map;
+    return map;
+}
+
+Route route_for(InstanceData& inst, VkPhysicalDevice pd, VkSurfaceKHR surface,
+                std::vector<wsi::FormatModifier>* formats) {
+    SurfaceData* data = surface_data(surface);
+    if (data == nullptr || !is_bridging(inst, pd)) {
+        return Route::driver;
+    }
+    const auto known = data->consumer.load();
+    if (known == SurfaceData::Consumer::other) {
+        return Route::driver;
+    }
+    if (known == SurfaceData::Consumer::dma_buf && formats == nullptr) {
+        return Route::layer;
+    }
+    std::vector<wsi::FormatModifier> offered;
+    if (data->window_system->query_formats(&offered) != VK_SUCCESS) {
+        return Route::lost;
+    }
+    if (offered.empty()) {
+        SB_LOG_ONCE(warn,
+                    "the compositor takes no dma-bufs: the driver presents on its own, "
+                    "without syncbridge's fences");
+        data->consumer = SurfaceData::Consumer::other;
+        return Route::driver;
+    }
+    data->consumer = SurfaceData::Consumer::dma_buf;
+    if (formats != nullptr) {
+        *formats = std::move(offered);
+    }
+    return Route::layer;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateWaylandSurfaceKHR(VkInstance instance,
+                                                       const VkWaylandSurfaceCreateInfoKHR* info,
+                                                       const VkAllocationCallbacks* alloc,
+                                                       VkSurfaceKHR* surface) {
+    InstanceData* inst = instance_data(instance);
+    // The driver makes its surface too: pass-through devices and dma-buf-less compositors use
+    // it, and the loader's handle is the one the app holds.
+    const VkResult result = inst->next.CreateWaylandSurfaceKHR(instance, info, alloc, surface);
+    if (result != VK_SUCCESS) {
+        return result;
+    }
+    auto* data = util::host_new<SurfaceData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (data != nullptr) {
+        data->window_system.reset(new (std::nothrow)
+                                      wsi::wayland::WaylandSurface(info->display, info->surface));
+    }
+    if (data == nullptr || !data->window_system) {
+        util::host_delete(alloc, data);
+        inst->next.DestroySurfaceKHR(instance, *surface, alloc);
+        *surface = VK_NULL_HANDLE;
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    data->handle = *surface;
+    surfaces().insert(reinterpret_cast<const void*>(*surface), data);
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance instance, VkSurfaceKHR surface,
+                                             const VkAllocationCallbacks* alloc) {
+    if (surface == VK_NULL_HANDLE) {
+        return;
+    }
+    util::host_delete(alloc, surfaces().remove(reinterpret_cast<const void*>(surface)));
+    instance_data(instance)->next.DestroySurfaceKHR(instance, surface, alloc);
+}
+
+VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd,
+                                                                              uint32_t family,
+                                                                              wl_display* display) {
+    InstanceData* inst = instance_data(pd);
+    if (is_bridging(*inst, pd)) {
+        // Any queue can render what the layer hands over: the compositor reads dma-bufs.
+        return VK_TRUE;
+    }
+    return inst->next.GetPhysicalDeviceWaylandPresentationSupportKHR(pd, family, display);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice pd,
+                                                                  uint32_t family,
+                                                                  VkSurfaceKHR surface,
+                                                                  VkBool32* supported) {
+    InstanceData* inst = instance_data(pd);
+    switch (route_for(*inst, pd, surface)) {
+        case Route::layer:
+            *supported = VK_TRUE;
+            return VK_SUCCESS;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            break;
+    }
+    return inst->next.GetPhysicalDeviceSurfaceSupportKHR(pd, family, surface, supported);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilitiesKHR(
+    VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilitiesKHR* caps) {
+    InstanceData* inst = instance_data(pd);
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(*inst, pd, surface, &consumer)) {
+        case Route::layer:
+            fill_capabilities(*inst, pd, has_alpha_format(consumer), caps);
+            return VK_SUCCESS;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            break;
+    }
+    return inst->next.GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, surface, caps);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
+    VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info,
+    VkSurfaceCapabilities2KHR* caps) {
+    InstanceData* inst = instance_data(pd);
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(*inst, pd, info->surface, &consumer)) {
+        case Route::layer:
+            break;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            return inst->next.GetPhysicalDeviceSurfaceCapabilities2KHR(pd, info, caps);
+    }
+    fill_capabilities(*inst, pd, has_alpha_format(consumer), &caps->surfaceCapabilities);
+    for (auto* ext = static_cast<VkBaseOutStructure*>(caps->pNext); ext != nullptr;
+         ext = ext->pNext) {
+        if (ext->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
+            reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(ext)->supportsProtected = VK_FALSE;
+        }
+    }
+    return VK_SUCCESS;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevice pd,
+                                                                  VkSurfaceKHR surface,
+                                                                  uint32_t* count,
+                                                                  VkSurfaceFormatKHR* formats) {
+    InstanceData* inst = instance_data(pd);
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(*inst, pd, surface, &consumer)) {
+        case Route::layer:
+            break;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            return inst->next.GetPhysicalDeviceSurfaceFormatsKHR(pd, surface, count, formats);
+    }
+    return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+                     [](VkFormat format, VkSurfaceFormatKHR* out) {
+                         *out = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
+                     });
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(
+    VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info, uint32_t* count,
+    VkSurfaceFormat2KHR* formats) {
+    InstanceData* inst = instance_data(pd);
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(*inst, pd, info->surface, &consumer)) {
+        case Route::layer:
+            break;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            return inst->next.GetPhysicalDeviceSurfaceFormats2KHR(pd, info, count, formats);
+    }
+    return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+                     [](VkFormat format, VkSurfaceFormat2KHR* out) {
+                         out->surfaceFormat = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
+                     });
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice pd,
+                                                                       VkSurfaceKHR surface,
+                                                                       uint32_t* count,
+                                                                       VkPresentModeKHR* modes) {
+    InstanceData* inst = instance_data(pd);
+    switch (route_for(*inst, pd, surface)) {
+        case Route::layer:
+            break;
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            return inst->next.GetPhysicalDeviceSurfacePresentModesKHR(pd, surface, count, modes);
+    }
+    const std::vector<VkPresentModeKHR> offered(std::begin(kPresentModes), std::end(kPresentModes));
+    return enumerate(offered, count, modes,
+                     [](VkPresentModeKHR mode, VkPresentModeKHR* out) { *out = mode; });
+}
+
+bool supports_present_mode(VkPresentModeKHR mode) {
+    return std::find(std::begin(kPresentModes), std::end(kPresentModes), mode) !=
+           std::end(kPresentModes);
+}
+
+}  // namespace sb::api

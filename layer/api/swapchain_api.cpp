@@ -1,0 +1,204 @@
+// VK_KHR_swapchain for devices the layer bridges: the layer's own swapchain (wsi::Swapchain)
+// with dma-buf images, acquire and present through the fence bridge. Swapchains of pass-through
+// devices, and of surfaces whose compositor takes no dma-bufs, are the driver's.
+#include <algorithm>
+#include <new>
+#include <vector>
+
+#include "api/entry_points.hpp"
+#include "api/wsi_state.hpp"
+#include "util/log.hpp"
+#include "wsi/formats.hpp"
+
+namespace sb::api {
+namespace {
+
+wsi::DeviceContext device_context(const DeviceData& dev) {
+    wsi::DeviceContext ctx;
+    ctx.next = &dev.next;
+    ctx.device = dev.handle;
+    ctx.memory_properties = dev.memory_properties;
+    ctx.strategy = dev.strategy;
+    ctx.drm_format_modifier = dev.drm_format_modifier;
+    ctx.internal_queue = dev.internal_queue;
+    ctx.disable_fence_transfer_for_tests = dev.disable_fence_transfer_for_tests;
+    return ctx;
+}
+
+// The swapchain's shape from the app's create info and what the compositor takes.
+VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info,
+                          const std::vector<wsi::FormatModifier>& consumer,
+                          wsi::SwapchainConfig* config) {
+    const bool alpha = info.compositeAlpha != VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
+    const auto consumer_format = wsi::consumer_format_for(consumer, info.imageFormat, alpha);
+    if (!consumer_format) {
+        SB_LOG(error,
+               "vkCreateSwapchainKHR: the compositor takes format %d (alpha %d) in no "
+               "linear layout",
+               info.imageFormat, alpha);
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    if (!supports_present_mode(info.presentMode)) {
+        SB_LOG(error, "vkCreateSwapchainKHR: present mode %d is not offered", info.presentMode);
+        return VK_ERROR_INITIALIZATION_FAILED;
+    }
+    config->extent = info.imageExtent;
+    config->format = info.imageFormat;
+    config->drm_format = consumer_format->drm_format;
+    config->consumer_modifier = consumer_format->modifier;
+    config->image_count = std::clamp(info.minImageCount, 2U, 8U);
+    config->usage = info.imageUsage;
+    config->present_mode = info.presentMode;
+    return VK_SUCCESS;
+}
+
+VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR& info,
+                                const std::vector<wsi::FormatModifier>& consumer,
+                                const VkAllocationCallbacks* alloc, VkSwapchainKHR* swapchain) {
+    wsi::SwapchainConfig config;
+    if (VkResult r = swapchain_config(info, consumer, &config); r != VK_SUCCESS) {
+        return r;
+    }
+    SurfaceData* surface = surface_data(info.surface);
+    auto* data = util::host_new<SwapchainData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
+    if (data == nullptr) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    data->device = &dev;
+    if (VkResult r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config,
+                                            alloc, &data->chain);
+        r != VK_SUCCESS) {
+        util::host_delete(alloc, data);
+        return r;
+    }
+    *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
+    swapchains().insert(data, data);
+    SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, strategy %s",
+           static_cast<void*>(data), config.extent.width, config.extent.height, config.image_count,
+           config.present_mode, bridge::to_string(dev.strategy));
+    return VK_SUCCESS;
+}
+
+// The combined result of a vkQueuePresentKHR: the first error, else SUBOPTIMAL if any was.
+VkResult combine(VkResult so_far, VkResult one) {
+    if (so_far < 0) {
+        return so_far;
+    }
+    if (one < 0 || one == VK_SUBOPTIMAL_KHR) {
+        return one;
+    }
+    return so_far;
+}
+
+}  // namespace
+
+dispatch::ObjectMap<SwapchainData>& swapchains() {
+    static dispatch::ObjectMap<SwapchainData> map;
+    return map;
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device,
+                                                  const VkSwapchainCreateInfoKHR* info,
+                                                  const VkAllocationCallbacks* alloc,
+                                                  VkSwapchainKHR* swapchain) {
+    DeviceData* dev = device_data(device);
+    // "oldSwapchain is retired, even if creation of the new swapchain fails."
+    if (SwapchainData* old = swapchain_data(info->oldSwapchain)) {
+        old->chain->retire();
+    }
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(*dev->instance, dev->physical_device, info->surface, &consumer)) {
+        case Route::layer:
+            return create_layer_swapchain(*dev, *info, consumer, alloc, swapchain);
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            break;
+    }
+    return dev->next.CreateSwapchainKHR(device, info, alloc, swapchain);
+}
+
+VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                               const VkAllocationCallbacks* alloc) {
+    if (swapchain == VK_NULL_HANDLE) {
+        return;
+    }
+    if (SwapchainData* data = swapchains().remove(reinterpret_cast<const void*>(swapchain))) {
+        util::host_delete(alloc, data);
+        return;
+    }
+    device_data(device)->next.DestroySwapchainKHR(device, swapchain, alloc);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainImagesKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                                     uint32_t* count, VkImage* images) {
+    if (SwapchainData* data = swapchain_data(swapchain)) {
+        return data->chain->get_images(count, images);
+    }
+    return device_data(device)->next.GetSwapchainImagesKHR(device, swapchain, count, images);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImageKHR(VkDevice device, VkSwapchainKHR swapchain,
+                                                   uint64_t timeout, VkSemaphore semaphore,
+                                                   VkFence fence, uint32_t* index) {
+    if (SwapchainData* data = swapchain_data(swapchain)) {
+        return data->chain->acquire(timeout, semaphore, fence, index);
+    }
+    return device_data(device)->next.AcquireNextImageKHR(device, swapchain, timeout, semaphore,
+                                                         fence, index);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device,
+                                                    const VkAcquireNextImageInfoKHR* info,
+                                                    uint32_t* index) {
+    if (SwapchainData* data = swapchain_data(info->swapchain)) {
+        return data->chain->acquire(info->timeout, info->semaphore, info->fence, index);
+    }
+    return device_data(device)->next.AcquireNextImage2KHR(device, info, index);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain) {
+    if (SwapchainData* data = swapchain_data(swapchain)) {
+        return data->chain->status();
+    }
+    return device_data(device)->next.GetSwapchainStatusKHR(device, swapchain);
+}
+
+VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info) {
+    DeviceData* dev = device_data(queue);
+    std::vector<SwapchainData*> ours(info->swapchainCount, nullptr);
+    uint32_t layer_count = 0;
+    for (uint32_t i = 0; i < info->swapchainCount; ++i) {
+        ours[i] = swapchain_data(info->pSwapchains[i]);
+        layer_count += ours[i] != nullptr ? 1 : 0;
+    }
+    if (layer_count == 0) {
+        return dev->next.QueuePresentKHR(queue, info);
+    }
+    if (layer_count != info->swapchainCount) {
+        // The app's wait semaphores can be waited on once: they cannot feed both the layer's
+        // transfer and the driver's present. No app has been seen to mix them.
+        SB_LOG_ONCE(error,
+                    "vkQueuePresentKHR: one call presents to both syncbridge's and the "
+                    "driver's swapchains; syncbridge cannot split it");
+        return VK_ERROR_OUT_OF_DATE_KHR;
+    }
+    // One render-done fence for all of them, made by the first swapchain (its carrier, and
+    // presents to it are externally synchronised with this call).
+    wsi::RenderDone done;
+    VkResult overall = ours[0]->chain->prepare_render_done(queue, info->pWaitSemaphores,
+                                                           info->waitSemaphoreCount, &done);
+    if (overall != VK_SUCCESS) {
+        return overall;
+    }
+    for (uint32_t i = 0; i < info->swapchainCount; ++i) {
+        const VkResult r = ours[i]->chain->present(info->pImageIndices[i], done);
+        if (info->pResults != nullptr) {
+            info->pResults[i] = r;
+        }
+        overall = combine(overall, r);
+    }
+    return overall;
+}
+
+}  // namespace sb::api
