@@ -1,0 +1,93 @@
+// The frame loop: acquire, clear to the frame's colour, submit, present; recreation on resize,
+// SUBOPTIMAL, OUT_OF_DATE and on request; the run's outcome and exit status.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "wsi/feedback.hpp"
+#include "wsi/frame_ring.hpp"
+#include "wsi/gpu.hpp"
+#include "wsi/options.hpp"
+#include "wsi/pacing.hpp"
+#include "wsi/swapchain.hpp"
+#include "wsi/window.hpp"
+
+namespace sb::swapchain_app {
+
+// Exit statuses (usage()).
+enum ExitStatus : int {
+    kExitOk = 0,
+    kExitError = 1,
+    kExitFdGrowth = 2,
+    kExitSurfaceLost = 3,
+    kExitNotAsExpected = 4,
+    kExitAcquireTimeout = 5,
+    kExitUsage = 64,
+};
+
+// Why the swapchain was recreated.
+enum class Reason : uint8_t { requested, configure, suboptimal, out_of_date, count };
+
+class App {
+  public:
+    App(const Options& options, Window& window, Gpu& gpu)
+        : options_(options),
+          window_(window),
+          gpu_(gpu),
+          feedback_(window.presentation(), window.presentation_clock()) {}
+    ~App();
+    App(const App&) = delete;
+    App& operator=(const App&) = delete;
+
+    // Runs the frames and returns the exit status; prints the result and pacing lines.
+    int run();
+
+  private:
+    enum class Step : uint8_t { next, retry, stop };
+    // How the frame loop ended.
+    enum class End : uint8_t { frames, surface_lost, acquire_timeout, error };
+
+    [[nodiscard]] uint32_t total_frames() const;
+    bool build_swapchain(Reason reason);
+    void loop();
+    bool before_frame(uint32_t frame);
+    Step draw_frame(uint32_t frame);
+    Step acquire(FrameSlot& slot, uint32_t frame, uint32_t* index);
+    Step on_acquire_timeout(VkResult first, std::chrono::nanoseconds waited, FrameSlot& slot);
+    bool submit(FrameSlot& slot, uint32_t index, uint32_t frame);
+    Step present(uint32_t index, uint32_t frame);
+    Step stop_with(End end);
+    void finish();
+    [[nodiscard]] bool resized() const;
+    [[nodiscard]] bool fds_ok() const;
+    [[nodiscard]] int exit_status() const;
+    void print_result(int status) const;
+
+    const Options& options_;
+    Window& window_;
+    Gpu& gpu_;
+    FeedbackRecorder feedback_;
+    SwapchainState swapchain_;
+    FrameRing ring_;
+    Pacing pacing_;
+
+    End end_ = End::frames;
+    std::optional<Reason> pending_recreate_;
+    uint32_t recreations_[static_cast<int>(Reason::count)] = {};
+    uint32_t requested_done_ = 0;
+    uint64_t presented_ = 0;
+    uint64_t presented_after_resize_ = 0;
+    uint32_t retries_in_a_row_ = 0;
+    uint32_t frames_since_display_died_ = 0;
+    bool display_dead_ = false;
+    bool saw_timeout_ = false;
+    bool saw_not_ready_ = false;
+    bool timeout_in_bounds_ = false;
+    std::optional<int> fds_after_10_;
+    std::optional<int> fds_at_end_;
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace sb::swapchain_app

@@ -1,0 +1,46 @@
+// The swapchain app's command line.
+#pragma once
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace sb::swapchain_app {
+
+// What a run must end with for the app to exit 0 (see usage()).
+enum class Expect : uint8_t {
+    frames,        // every frame drawn and presented
+    surface_lost,  // VK_ERROR_SURFACE_LOST_KHR from acquire or present
+    timeout,       // acquire gives VK_TIMEOUT (finite timeout), then VK_NOT_READY (timeout 0)
+    recreate,      // a resize (configure, SUBOPTIMAL or OUT_OF_DATE) and frames after it
+};
+
+struct Options {
+    uint32_t frames = 300;
+    VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
+    uint32_t width = 256;
+    uint32_t height = 256;
+    uint32_t image_count = 0;  // 0: minImageCount + 1
+    uint32_t recreate = 0;     // swapchain recreations asked for
+    uint32_t recreate_every = 3;
+    uint64_t acquire_timeout_ns = UINT64_MAX;
+    bool fd_check = false;
+    Expect expect = Expect::frames;
+    // How long the end of the run waits for outstanding presentation feedback.
+    uint32_t feedback_drain_ms = 2000;
+};
+
+struct ParsedOptions {
+    std::optional<Options> options;
+    bool help = false;
+    std::string error;
+};
+
+ParsedOptions parse_options(int argc, const char* const* argv);
+const char* usage();
+const char* present_mode_name(VkPresentModeKHR mode);
+const char* expect_name(Expect expect);
+
+}  // namespace sb::swapchain_app
