@@ -1,11 +1,11 @@
-#include "wsi/app.hpp"
+#include "wsi/swapchain_app/app.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <utility>
 
-#include "wsi/fd_count.hpp"
-#include "wsi/record.hpp"
+#include "wsi/swapchain_app/fd_count.hpp"
+#include "wsi/swapchain_app/record.hpp"
 
 namespace sb::swapchain_app {
 namespace {

@@ -1,4 +1,4 @@
-#include "wsi/swapchain.hpp"
+#include "wsi/swapchain_app/swapchain.hpp"
 
 #include <algorithm>
 #include <cstdio>

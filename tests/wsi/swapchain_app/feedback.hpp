@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "presentation-time-client-protocol.h"
-#include "wsi/pacing.hpp"
+#include "wsi/swapchain_app/pacing.hpp"
 
 namespace sb::swapchain_app {
 

@@ -3,7 +3,7 @@
 // VK_KHR_swapchain under it (syncbridge over gpusim in the tests) presents its frames.
 #include <cstdio>
 
-#include "wsi/app.hpp"
+#include "wsi/swapchain_app/app.hpp"
 
 using namespace sb::swapchain_app;
 

@@ -1,4 +1,4 @@
-#include "wsi/gpu.hpp"
+#include "wsi/swapchain_app/gpu.hpp"
 
 #include <cstdio>
 #include <vector>

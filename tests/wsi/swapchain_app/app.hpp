@@ -6,13 +6,13 @@
 #include <cstdint>
 #include <optional>
 
-#include "wsi/feedback.hpp"
-#include "wsi/frame_ring.hpp"
-#include "wsi/gpu.hpp"
-#include "wsi/options.hpp"
-#include "wsi/pacing.hpp"
-#include "wsi/swapchain.hpp"
-#include "wsi/window.hpp"
+#include "wsi/swapchain_app/feedback.hpp"
+#include "wsi/swapchain_app/frame_ring.hpp"
+#include "wsi/swapchain_app/gpu.hpp"
+#include "wsi/swapchain_app/options.hpp"
+#include "wsi/swapchain_app/pacing.hpp"
+#include "wsi/swapchain_app/swapchain.hpp"
+#include "wsi/swapchain_app/window.hpp"
 
 namespace sb::swapchain_app {
 

@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "wsi/gpu.hpp"
-#include "wsi/options.hpp"
+#include "wsi/swapchain_app/gpu.hpp"
+#include "wsi/swapchain_app/options.hpp"
 
 namespace sb::swapchain_app {
 

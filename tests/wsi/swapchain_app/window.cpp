@@ -1,4 +1,4 @@
-#include "wsi/window.hpp"
+#include "wsi/swapchain_app/window.hpp"
 
 #include <poll.h>
 

@@ -1,4 +1,4 @@
-#include "wsi/feedback.hpp"
+#include "wsi/swapchain_app/feedback.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "wsi/pacing.hpp"
+#include "wsi/swapchain_app/pacing.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "wsi/options.hpp"
+#include "wsi/swapchain_app/options.hpp"
 
 #include <charconv>
 #include <string_view>

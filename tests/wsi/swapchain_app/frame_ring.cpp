@@ -1,4 +1,4 @@
-#include "wsi/frame_ring.hpp"
+#include "wsi/swapchain_app/frame_ring.hpp"
 
 namespace sb::swapchain_app {
 

@@ -1,4 +1,4 @@
-#include "wsi/fd_count.hpp"
+#include "wsi/swapchain_app/fd_count.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>

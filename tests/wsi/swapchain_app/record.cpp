@@ -1,4 +1,4 @@
-#include "wsi/record.hpp"
+#include "wsi/swapchain_app/record.hpp"
 
 #include "compositor/frame_colour.hpp"
 
