@@ -1,0 +1,59 @@
+// Which VkFormats a swapchain offers for a consumer's linux-dmabuf list, and the fourcc and
+// modifier each becomes.
+#include <drm_fourcc.h>
+#include <gtest/gtest.h>
+
+#include "wsi/formats.hpp"
+
+namespace sb::wsi {
+namespace {
+
+TEST(Formats, OpaqueSwapchainPrefersTheXVariant) {
+    const std::vector<FormatModifier> consumer = {{DRM_FORMAT_ARGB8888, DRM_FORMAT_MOD_LINEAR},
+                                                  {DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR}};
+    auto chosen = consumer_format_for(consumer, VK_FORMAT_B8G8R8A8_UNORM, false);
+    ASSERT_TRUE(chosen);
+    EXPECT_EQ(chosen->drm_format, DRM_FORMAT_XRGB8888);
+    EXPECT_EQ(chosen->modifier, DRM_FORMAT_MOD_LINEAR);
+}
+
+TEST(Formats, OpaqueFallsBackToAlphaButBlendedNeverToOpaque) {
+    const std::vector<FormatModifier> only_alpha = {{DRM_FORMAT_ABGR8888, DRM_FORMAT_MOD_LINEAR}};
+    auto opaque = consumer_format_for(only_alpha, VK_FORMAT_R8G8B8A8_SRGB, false);
+    ASSERT_TRUE(opaque);
+    EXPECT_EQ(opaque->drm_format, DRM_FORMAT_ABGR8888);
+
+    const std::vector<FormatModifier> only_opaque = {{DRM_FORMAT_XBGR8888, DRM_FORMAT_MOD_LINEAR}};
+    EXPECT_FALSE(consumer_format_for(only_opaque, VK_FORMAT_R8G8B8A8_UNORM, true));
+}
+
+TEST(Formats, ImplicitModifierIsTheFallbackForLinear) {
+    const std::vector<FormatModifier> implicit = {{DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID}};
+    EXPECT_EQ(linear_modifier_for(implicit, DRM_FORMAT_XRGB8888), DRM_FORMAT_MOD_INVALID);
+
+    const std::vector<FormatModifier> both = {{DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_INVALID},
+                                              {DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR}};
+    EXPECT_EQ(linear_modifier_for(both, DRM_FORMAT_XRGB8888), DRM_FORMAT_MOD_LINEAR);
+}
+
+TEST(Formats, TiledOnlyConsumersGetNothing) {
+    // A consumer that lists only a vendor tiling cannot take the layer's LINEAR images.
+    const std::vector<FormatModifier> tiled = {{DRM_FORMAT_XRGB8888, I915_FORMAT_MOD_X_TILED},
+                                               {DRM_FORMAT_ARGB8888, I915_FORMAT_MOD_Y_TILED}};
+    EXPECT_TRUE(presentable_formats(tiled).empty());
+}
+
+TEST(Formats, PresentableFormatsAreSrgbFirstAndOnlyWhatTheConsumerTakes) {
+    const std::vector<FormatModifier> consumer = {{DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR}};
+    const std::vector<VkFormat> expected = {VK_FORMAT_B8G8R8A8_SRGB, VK_FORMAT_B8G8R8A8_UNORM};
+    EXPECT_EQ(presentable_formats(consumer), expected);
+}
+
+TEST(Formats, UnknownVulkanFormatsHaveNoFourcc) {
+    EXPECT_EQ(drm_format_for(VK_FORMAT_R16G16B16A16_SFLOAT, false), 0u);
+    EXPECT_FALSE(consumer_format_for({{DRM_FORMAT_XRGB8888, DRM_FORMAT_MOD_LINEAR}},
+                                     VK_FORMAT_R5G6B5_UNORM_PACK16, false));
+}
+
+}  // namespace
+}  // namespace sb::wsi
