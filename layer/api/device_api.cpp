@@ -6,6 +6,7 @@
 
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
+#include "bridge/export_probe.hpp"
 #include "dispatch/chain.hpp"
 #include "util/log.hpp"
 
@@ -61,9 +62,10 @@ std::vector<std::string> driver_extensions(const InstanceData& inst, VkPhysicalD
 }
 
 // The first queue the app asked for, made callable through the loader: the layer's own
-// submits (the wait strategy's acquire signals) go there. Protected-only queues are skipped.
-VkQueue internal_queue(const DeviceData& dev, const VkDeviceCreateInfo& info,
-                       PFN_vkSetDeviceLoaderData set_loader_data) {
+// submits (the wait strategy's acquire signals, the export probe) go there. Protected-only
+// queues are skipped.
+void pick_internal_queue(DeviceData& dev, const VkDeviceCreateInfo& info,
+                         PFN_vkSetDeviceLoaderData set_loader_data) {
     for (uint32_t i = 0; i < info.queueCreateInfoCount; ++i) {
         const VkDeviceQueueCreateInfo& queue_info = info.pQueueCreateInfos[i];
         if (queue_info.flags != 0 || queue_info.queueCount == 0) {
@@ -73,11 +75,36 @@ VkQueue internal_queue(const DeviceData& dev, const VkDeviceCreateInfo& info,
         dev.next.GetDeviceQueue(dev.handle, queue_info.queueFamilyIndex, 0, &queue);
         if (queue != VK_NULL_HANDLE && set_loader_data != nullptr &&
             set_loader_data(dev.handle, queue) == VK_SUCCESS) {
-            return queue;
+            dev.internal_queue = queue;
+            dev.internal_queue_family = queue_info.queueFamilyIndex;
+            return;
         }
     }
     SB_LOG(warn, "no queue for the layer's own submits: the wait strategy cannot signal acquires");
-    return VK_NULL_HANDLE;
+}
+
+// Measures whether the driver's SYNC_FD export waits for the GPU (import strategy only): such a
+// device exports on the layer's present thread, so the app's thread never waits for its frame.
+// Runs before the app has the device, so the internal queue is the layer's alone.
+void probe_export(DeviceData& dev, PFN_vkSetDeviceLoaderData set_loader_data) {
+    if (dev.strategy != bridge::Strategy::kernel_import || dev.internal_queue == VK_NULL_HANDLE) {
+        return;
+    }
+    const bridge::ExportProbe probe = bridge::probe_sync_fd_export(
+        dev.next, dev.handle, dev.internal_queue, dev.internal_queue_family, set_loader_data);
+    SB_LOG(info, "SYNC_FD export is %s (%lld us): %s", bridge::to_string(probe.behaviour),
+           static_cast<long long>(probe.export_time.count()), probe.detail.c_str());
+    if (probe.behaviour != bridge::SyncFdExport::blocking) {
+        return;
+    }
+    const char* where = std::getenv("SYNCBRIDGE_BLOCKING_EXPORT");
+    if (where != nullptr && std::strcmp(where, "app") == 0) {
+        SB_LOG(warn,
+               "SYNCBRIDGE_BLOCKING_EXPORT=app: presents export on the app's thread and "
+               "wait there for the GPU (for comparison only)");
+        return;
+    }
+    dev.export_blocks = true;
 }
 
 // What the layer's swapchains need of a bridging device.
@@ -87,7 +114,8 @@ void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
                                                          &dev.memory_properties);
     dev.drm_format_modifier = listed(dev.enabled_by_app, "VK_EXT_image_drm_format_modifier") ||
                               listed(dev.enabled_by_layer, "VK_EXT_image_drm_format_modifier");
-    dev.internal_queue = internal_queue(dev, info, set_loader_data);
+    pick_internal_queue(dev, info, set_loader_data);
+    probe_export(dev, set_loader_data);
     const char* control = std::getenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
     dev.disable_fence_transfer_for_tests = control != nullptr && std::strcmp(control, "1") == 0;
     if (dev.disable_fence_transfer_for_tests) {

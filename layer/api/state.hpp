@@ -55,6 +55,10 @@ struct DeviceData {
     bool drm_format_modifier = false;  // VK_EXT_image_drm_format_modifier is enabled
     // The wait strategy's acquire signals go to this queue (the first one the app created).
     VkQueue internal_queue = VK_NULL_HANDLE;
+    uint32_t internal_queue_family = 0;
+    // The driver's SYNC_FD export waits for the GPU (bridge/export_probe.hpp): presents export
+    // on the layer's thread.
+    bool export_blocks = false;
     // SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: the sync tests' control (wsi::DeviceContext).
     bool disable_fence_transfer_for_tests = false;
 };

@@ -21,6 +21,7 @@ wsi::DeviceContext device_context(const DeviceData& dev) {
     ctx.strategy = dev.strategy;
     ctx.drm_format_modifier = dev.drm_format_modifier;
     ctx.internal_queue = dev.internal_queue;
+    ctx.export_blocks = dev.export_blocks;
     ctx.disable_fence_transfer_for_tests = dev.disable_fence_transfer_for_tests;
     return ctx;
 }

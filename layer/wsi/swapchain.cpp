@@ -53,14 +53,14 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
         buffers.push_back(desc);
         chain->images_.push_back(std::move(image));
     }
-    if (device.strategy == bridge::Strategy::kernel_import) {
+    if (!chain->presents_on_thread()) {
         if (VkResult r = bridge::create_exportable_semaphore(*device.next, device.device,
                                                              &chain->render_done_carrier_);
             r != VK_SUCCESS) {
             return r;
         }
     }
-    if (device.strategy == bridge::Strategy::userspace_wait) {
+    if (chain->presents_on_thread()) {
         Swapchain* self = chain.get();
         chain->hand_over_thread_ = std::make_unique<bridge::HandOverThread>(
             [self](uint32_t index, bridge::HandOverOutcome outcome) {
@@ -213,9 +213,13 @@ VkResult Swapchain::hand_over(uint32_t index) {
     return r;
 }
 
+bool Swapchain::presents_on_thread() const {
+    return device_.strategy == bridge::Strategy::userspace_wait || device_.export_blocks;
+}
+
 VkResult Swapchain::prepare_render_done(VkQueue queue, const VkSemaphore* waits,
                                         uint32_t wait_count, RenderDone* done) {
-    if (device_.strategy == bridge::Strategy::kernel_import) {
+    if (!presents_on_thread()) {
         return bridge::export_render_done(*device_.next, device_.device, queue, waits, wait_count,
                                           render_done_carrier_, &done->sync_file);
     }
@@ -236,7 +240,7 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
         return hand_over(index) == VK_SUCCESS ? status_result(VK_SUCCESS)
                                               : VK_ERROR_SURFACE_LOST_KHR;
     }
-    if (device_.strategy == bridge::Strategy::kernel_import) {
+    if (!presents_on_thread()) {
         // The write fence goes in before the consumer can see the buffer: never hand over first.
         if (auto st =
                 images_[index].dma_buf.import_sync_file(done.sync_file, kernel::Access::write);
@@ -250,7 +254,7 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
         }
         return status_result(VK_SUCCESS);
     }
-    // Wait strategy: the hand-over thread waits for the render, then hands the buffer over.
+    // The hand-over thread waits for the render, then hands the buffer over.
     std::shared_ptr<RenderFence> fence = done.fence;
     hand_over_thread_->enqueue(
         index, [fence](std::chrono::nanoseconds timeout) { return fence->wait(timeout); });

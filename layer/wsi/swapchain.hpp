@@ -31,6 +31,9 @@ struct DeviceContext {
     bool drm_format_modifier = true;
     // A queue the layer may submit to for the wait strategy's acquire signal (see acquire()).
     VkQueue internal_queue = VK_NULL_HANDLE;
+    // Import strategy on a driver whose SYNC_FD export waits for the GPU: the render is waited
+    // for on the hand-over thread, as in the wait strategy, instead of exported at present.
+    bool export_blocks = false;
     // The controls of the sync tests: no fence goes into or comes out of the dma-bufs (import
     // strategy), so the tests can show the corruption the bridge prevents. Never in production.
     bool disable_fence_transfer_for_tests = false;
@@ -131,6 +134,8 @@ class Swapchain final : public ConsumerEvents {
     VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
     VkResult hand_over(uint32_t index);
     VkResult status_result(VkResult success) const;
+    // Presents go through the hand-over thread (wait strategy, or an export that blocks).
+    [[nodiscard]] bool presents_on_thread() const;
 
     DeviceContext device_;
     SwapchainConfig config_;

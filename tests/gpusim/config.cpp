@@ -45,6 +45,7 @@ Config read_config() {
     Config config;
     config.sync_fd = read_switch("GPUSIM_SYNC_FD", config.sync_fd);
     config.dma_buf = read_switch("GPUSIM_DMA_BUF", config.dma_buf);
+    config.blocking_export = read_switch("GPUSIM_BLOCKING_EXPORT", config.blocking_export);
     // An hour is far beyond any test; a bigger number is a typo.
     constexpr uint64_t kMaxMs = uint64_t{3600} * 1000;
     config.latency_ms =

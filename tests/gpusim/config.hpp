@@ -12,6 +12,8 @@ struct Config {
     uint32_t latency_ms = 8;  // GPUSIM_LATENCY_MS: delay before a submit reaches lavapipe
     uint32_t jitter_ms = 0;   // GPUSIM_JITTER_MS: plus a uniform random 0..jitter
     uint64_t seed = 1;        // GPUSIM_SEED: for the jitter
+    // GPUSIM_BLOCKING_EXPORT=1: SYNC_FD exports wait for the work first, as lavapipe 25's do.
+    bool blocking_export = false;
 };
 
 Config read_config();

@@ -1,5 +1,8 @@
 // Semaphores and fences: creation (which kind, see sync.hpp), SYNC_FD export and import.
 #include <linux/sync_file.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include "dispatch/chain.hpp"
 #include "gpusim/alloc.hpp"
@@ -173,10 +176,26 @@ VKAPI_ATTR void VKAPI_CALL DestroyFence(VkDevice device, VkFence fence,
     dev->next.DestroyFence(device, fence, alloc);
 }
 
+namespace {
+
+// GPUSIM_BLOCKING_EXPORT: a driver whose export waits for the work (lavapipe 25). Waits without
+// the sync lock, which the queue thread needs to finish the work.
+void wait_like_a_blocking_exporter(const Device& dev, VkResult result, int fd) {
+    if (result != VK_SUCCESS || fd < 0 || !dev.config.blocking_export) {
+        return;
+    }
+    constexpr int kLongestMs = 20'000;  // beyond any test's frame; vgem's own limit is 10 s
+    pollfd pfd{fd, POLLIN, 0};
+    while (poll(&pfd, 1, kLongestMs) < 0 && errno == EINTR) {
+    }
+}
+
+}  // namespace
+
 VKAPI_ATTR VkResult VKAPI_CALL GetSemaphoreFdKHR(VkDevice device,
                                                  const VkSemaphoreGetFdInfoKHR* info,
                                                  int* fd) noexcept {
-    return guarded("vkGetSemaphoreFdKHR", [&]() -> VkResult {
+    const VkResult result = guarded("vkGetSemaphoreFdKHR", [&]() -> VkResult {
         Device* dev = device_of(device);
         if (info->handleType != kSemaphoreSyncFd) {
             return dev->next.GetSemaphoreFdKHR != nullptr
@@ -203,6 +222,10 @@ VKAPI_ATTR VkResult VKAPI_CALL GetSemaphoreFdKHR(VkDevice device,
         }
         return r;
     });
+    if (result == VK_SUCCESS) {
+        wait_like_a_blocking_exporter(*device_of(device), result, *fd);
+    }
+    return result;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL
@@ -235,7 +258,7 @@ ImportSemaphoreFdKHR(VkDevice device, const VkImportSemaphoreFdInfoKHR* info) no
 
 VKAPI_ATTR VkResult VKAPI_CALL GetFenceFdKHR(VkDevice device, const VkFenceGetFdInfoKHR* info,
                                              int* fd) noexcept {
-    return guarded("vkGetFenceFdKHR", [&]() -> VkResult {
+    const VkResult result = guarded("vkGetFenceFdKHR", [&]() -> VkResult {
         Device* dev = device_of(device);
         if (info->handleType != kFenceSyncFd) {
             return dev->next.GetFenceFdKHR != nullptr ? dev->next.GetFenceFdKHR(device, info, fd)
@@ -267,6 +290,10 @@ VKAPI_ATTR VkResult VKAPI_CALL GetFenceFdKHR(VkDevice device, const VkFenceGetFd
         }
         return r;
     });
+    if (result == VK_SUCCESS) {
+        wait_like_a_blocking_exporter(*device_of(device), result, *fd);
+    }
+    return result;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL ImportFenceFdKHR(VkDevice device,

@@ -14,6 +14,7 @@
 #include "bridge/kernel_support.hpp"
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
+#include "export_check.hpp"
 
 namespace {
 
@@ -24,6 +25,7 @@ using sb::bridge::StrategyChoice;
 struct Row {
     DeviceCapabilities caps;
     StrategyChoice choice;
+    sb::bridge::ExportProbe sync_fd_export;  // measured for the import strategy only
 };
 
 std::string json_escape(const std::string& text) {
@@ -64,6 +66,15 @@ void print_text(const KernelSupport& kernel, const char* mode, const std::vector
                     yes_no(c.dma_buf_image_export), yes_no(c.dma_buf_image_import));
         std::printf("  strategy: %s (%s)\n", sb::bridge::to_string(rows[i].choice.strategy),
                     rows[i].choice.reason.c_str());
+        const auto& probe = rows[i].sync_fd_export;
+        if (rows[i].choice.strategy == sb::bridge::Strategy::kernel_import) {
+            std::printf("  SYNC_FD export: %s, %lld us (%s)%s\n",
+                        sb::bridge::to_string(probe.behaviour),
+                        static_cast<long long>(probe.export_time.count()), probe.detail.c_str(),
+                        probe.behaviour == sb::bridge::SyncFdExport::blocking
+                            ? ": presents export on the layer's thread"
+                            : "");
+        }
     }
 }
 
@@ -80,7 +91,8 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
             "\"fence_sync_fd_export\": %s, \"fence_sync_fd_import\": %s, "
             "\"dma_buf_extension\": %s, \"drm_format_modifier_extension\": %s, "
             "\"dma_buf_image_export\": %s, \"dma_buf_image_import\": %s, "
-            "\"strategy\": \"%s\", \"reason\": \"%s\", \"override_refused\": %s}",
+            "\"strategy\": \"%s\", \"reason\": \"%s\", \"override_refused\": %s, "
+            "\"sync_fd_export\": \"%s\", \"sync_fd_export_us\": %lld}",
             i == 0 ? "" : ",", json_escape(c.device_name).c_str(),
             json_escape(c.driver_name).c_str(), VK_API_VERSION_MAJOR(c.api_version),
             VK_API_VERSION_MINOR(c.api_version), VK_API_VERSION_PATCH(c.api_version),
@@ -89,7 +101,9 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
             json_bool(c.dma_buf_extension), json_bool(c.drm_format_modifier_extension),
             json_bool(c.dma_buf_image_export), json_bool(c.dma_buf_image_import),
             sb::bridge::to_string(rows[i].choice.strategy),
-            json_escape(rows[i].choice.reason).c_str(), json_bool(rows[i].choice.override_refused));
+            json_escape(rows[i].choice.reason).c_str(), json_bool(rows[i].choice.override_refused),
+            sb::bridge::to_string(rows[i].sync_fd_export.behaviour),
+            static_cast<long long>(rows[i].sync_fd_export.export_time.count()));
     }
     std::printf("\n  ]\n}\n");
 }
@@ -138,6 +152,9 @@ int main(int argc, char** argv) {
         Row row;
         row.caps = sb::bridge::probe_device_capabilities(table, pd);
         row.choice = sb::bridge::choose_strategy(row.caps, kernel, *mode);
+        if (row.choice.strategy == sb::bridge::Strategy::kernel_import) {
+            row.sync_fd_export = sb::info::check_sync_fd_export(table, pd);
+        }
         rows.push_back(std::move(row));
     }
     const char* mode_name = sb::bridge::to_string(*mode);
