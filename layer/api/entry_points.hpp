@@ -82,4 +82,15 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device,
 VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain);
 VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info);
 
+// Queue serialisation for the wait strategy's internal queue (queue_api.cpp).
+struct DeviceData;
+bool needs_queue_serialisation(const DeviceData& dev);
+VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t count,
+                                           const VkSubmitInfo* submits, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
+                                            const VkSubmitInfo2* submits, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count,
+                                               const VkBindSparseInfo* binds, VkFence fence);
+VKAPI_ATTR VkResult VKAPI_CALL QueueWaitIdle(VkQueue queue);
+
 }  // namespace sb::api

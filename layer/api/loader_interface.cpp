@@ -59,6 +59,15 @@ const Intercept kWsiDeviceIntercepts[] = {
     SB_INTERCEPT(QueuePresentKHR),
 };
 
+// Queue intercepts: only devices whose layer submits share a queue with the app get them.
+const Intercept kQueueIntercepts[] = {
+    SB_INTERCEPT(QueueSubmit),
+    SB_INTERCEPT(QueueBindSparse),
+    SB_INTERCEPT(QueueWaitIdle),
+    {"vkQueueSubmit2", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
+    {"vkQueueSubmit2KHR", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
+};
+
 #undef SB_INTERCEPT
 // NOLINTEND(bugprone-macro-parentheses)
 
@@ -107,12 +116,16 @@ bool hidden_from_app(const DeviceData& dev, const char* name) {
 
 }  // namespace
 
+template <size_t N>
+PFN_vkVoidFunction find_in(const Intercept (&table)[N], const char* name) {
+    return find_intercept(std::begin(table), std::end(table), name);
+}
+
 VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, const char* name) {
     if (name == nullptr) {
         return nullptr;
     }
-    if (auto fn =
-            find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+    if (auto fn = find_in(kDeviceIntercepts, name)) {
         return fn;
     }
     DeviceData* dev = device != VK_NULL_HANDLE ? device_data(device) : nullptr;
@@ -120,9 +133,14 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
         return nullptr;
     }
     PFN_vkVoidFunction next = dev->next_get_device_proc_addr(device, name);
-    if (auto fn =
-            find_intercept(std::begin(kWsiDeviceIntercepts), std::end(kWsiDeviceIntercepts), name);
-        fn != nullptr && next != nullptr) {
+    if (next == nullptr) {
+        return nullptr;
+    }
+    if (auto fn = find_in(kWsiDeviceIntercepts, name)) {
+        return fn;
+    }
+    if (auto fn = find_in(kQueueIntercepts, name);
+        fn != nullptr && needs_queue_serialisation(*dev)) {
         return fn;
     }
     return next;
@@ -133,12 +151,10 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
     if (name == nullptr) {
         return nullptr;
     }
-    if (auto fn =
-            find_intercept(std::begin(kInstanceIntercepts), std::end(kInstanceIntercepts), name)) {
+    if (auto fn = find_in(kInstanceIntercepts, name)) {
         return fn;
     }
-    if (auto fn =
-            find_intercept(std::begin(kDeviceIntercepts), std::end(kDeviceIntercepts), name)) {
+    if (auto fn = find_in(kDeviceIntercepts, name)) {
         return fn;
     }
     InstanceData* inst = instance != VK_NULL_HANDLE ? instance_data(instance) : nullptr;
@@ -149,13 +165,13 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
     if (next == nullptr) {
         return nullptr;
     }
-    if (auto fn = find_intercept(std::begin(kWsiInstanceIntercepts),
-                                 std::end(kWsiInstanceIntercepts), name)) {
-        return fn;
-    }
-    if (auto fn = find_intercept(std::begin(kWsiDeviceIntercepts), std::end(kWsiDeviceIntercepts),
-                                 name)) {
-        return fn;
+    // Device commands asked for here serve every device: the queue intercepts forward what
+    // needs no serialisation.
+    for (auto fn : {find_in(kWsiInstanceIntercepts, name), find_in(kWsiDeviceIntercepts, name),
+                    find_in(kQueueIntercepts, name)}) {
+        if (fn != nullptr) {
+            return fn;
+        }
     }
     return next;
 }

@@ -56,6 +56,9 @@ struct DeviceData {
     // The wait strategy's acquire signals go to this queue (the first one the app created).
     VkQueue internal_queue = VK_NULL_HANDLE;
     uint32_t internal_queue_family = 0;
+    // The app and the layer both submit to internal_queue (wait strategy): queue_api.cpp's
+    // intercepts and the swapchain's acquire signal hold this around every use.
+    std::mutex internal_queue_mutex;
     // The driver's SYNC_FD export waits for the GPU (bridge/export_probe.hpp): presents export
     // on the layer's thread.
     bool export_blocks = false;

@@ -2,6 +2,7 @@
 // with dma-buf images, acquire and present through the fence bridge. Swapchains of pass-through
 // devices, and of surfaces whose compositor takes no dma-bufs, are the driver's.
 #include <algorithm>
+#include <mutex>
 #include <new>
 #include <vector>
 
@@ -13,7 +14,7 @@
 namespace sb::api {
 namespace {
 
-wsi::DeviceContext device_context(const DeviceData& dev) {
+wsi::DeviceContext device_context(DeviceData& dev) {
     wsi::DeviceContext ctx;
     ctx.next = &dev.next;
     ctx.device = dev.handle;
@@ -21,6 +22,7 @@ wsi::DeviceContext device_context(const DeviceData& dev) {
     ctx.strategy = dev.strategy;
     ctx.drm_format_modifier = dev.drm_format_modifier;
     ctx.internal_queue = dev.internal_queue;
+    ctx.internal_queue_mutex = &dev.internal_queue_mutex;
     ctx.export_blocks = dev.export_blocks;
     ctx.disable_fence_transfer_for_tests = dev.disable_fence_transfer_for_tests;
     return ctx;
@@ -174,6 +176,10 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
         layer_count += ours[i] != nullptr ? 1 : 0;
     }
     if (layer_count == 0) {
+        std::unique_lock<std::mutex> queue_lock;
+        if (queue == dev->internal_queue) {
+            queue_lock = std::unique_lock(dev->internal_queue_mutex);
+        }
         return dev->next.QueuePresentKHR(queue, info);
     }
     if (layer_count != info->swapchainCount) {
@@ -187,8 +193,17 @@ VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInf
     // One render-done fence for all of them, made by the first swapchain (its carrier, and
     // presents to it are externally synchronised with this call).
     wsi::RenderDone done;
-    VkResult overall = ours[0]->chain->prepare_render_done(queue, info->pWaitSemaphores,
-                                                           info->waitSemaphoreCount, &done);
+    VkResult overall = VK_SUCCESS;
+    {
+        // The layer's own submit to the app's queue: serialised with the layer's other use of
+        // it (queue_api.cpp).
+        std::unique_lock<std::mutex> queue_lock;
+        if (queue == dev->internal_queue) {
+            queue_lock = std::unique_lock(dev->internal_queue_mutex);
+        }
+        overall = ours[0]->chain->prepare_render_done(queue, info->pWaitSemaphores,
+                                                      info->waitSemaphoreCount, &done);
+    }
     if (overall != VK_SUCCESS) {
         return overall;
     }

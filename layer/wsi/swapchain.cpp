@@ -176,6 +176,10 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     submit.signalSemaphoreCount = semaphore != VK_NULL_HANDLE ? 1 : 0;
     submit.pSignalSemaphores = &semaphore;
+    std::unique_lock<std::mutex> queue_lock;
+    if (device_.internal_queue_mutex != nullptr) {
+        queue_lock = std::unique_lock(*device_.internal_queue_mutex);
+    }
     return device_.next->QueueSubmit(device_.internal_queue, 1, &submit, fence);
 }
 

@@ -31,6 +31,9 @@ struct DeviceContext {
     bool drm_format_modifier = true;
     // A queue the layer may submit to for the wait strategy's acquire signal (see acquire()).
     VkQueue internal_queue = VK_NULL_HANDLE;
+    // Held around every submit to internal_queue: the app submits to the same queue, and
+    // Vulkan queues are externally synchronised (the layer's queue intercepts take it too).
+    std::mutex* internal_queue_mutex = nullptr;
     // Import strategy on a driver whose SYNC_FD export waits for the GPU: the render is waited
     // for on the hand-over thread, as in the wait strategy, instead of exported at present.
     bool export_blocks = false;
