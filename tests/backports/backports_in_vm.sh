@@ -1,0 +1,82 @@
+#!/bin/bash
+# Inside the test VM (6.12 kernel, virtio-gpu, tools/vm/run --backports): the backports prefix
+# gives the tests a real explicit-sync dma-buf driver and a linux-dmabuf v5 compositor.
+#  - lavapipe 25 is the Vulkan driver, with VK_EXT_external_memory_dma_buf,
+#    VK_EXT_image_drm_format_modifier and VK_KHR_external_semaphore_fd;
+#  - weston 14 (headless, GL renderer on Mesa 25's EGL/GBM) starts and advertises
+#    zwp_linux_dmabuf_v1 version 5;
+#  - vkcube-wayland presents 30 frames on it over lavapipe 25, without syncbridge.
+# Exits 77 (ctest: skipped) when the prefix was never fetched (tools/backports/fetch).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd -P)
+if [ -z "${SYNCBRIDGE_BACKPORTS:-}" ]; then
+  echo "SKIP: no backports prefix (run tools/backports/fetch, then boot with tools/vm/run --backports)"
+  exit 77
+fi
+# shellcheck source=tools/backports/env
+. "$repo/tools/backports/env"
+# No syncbridge anywhere: this is the baseline the layer will be measured against.
+unset VK_INSTANCE_LAYERS VK_LOADER_LAYERS_ENABLE VK_ADD_LAYER_PATH
+export SYNCBRIDGE_DISABLE=1
+
+failed=0
+t0=$(date +%s%N)
+check() { # DESCRIPTION COMMAND...: run a check, say how it went (and when, for the timings)
+  local t=$(( ($(date +%s%N) - t0) / 100000000 ))
+  if "${@:2}"; then echo "ok [$((t / 10)).$((t % 10)) s]: $1"; else echo "FAILED: $1"; failed=1; fi
+}
+work=$(mktemp -d)
+
+# --- lavapipe 25 -------------------------------------------------------------------------------
+vulkaninfo --summary >"$work/summary" 2>&1 || true
+grep -E '^\s*(deviceName|driverName|driverInfo|apiVersion)\s*=' "$work/summary" || cat "$work/summary"
+check "lavapipe from Mesa 25 is the only Vulkan device" \
+  test "$(grep -cE 'driverInfo\s*= Mesa 25\.' "$work/summary")" = 1 -a \
+       "$(grep -cE '^\s*deviceName\s*=' "$work/summary")" = 1
+vulkaninfo >"$work/full" 2>&1 || true
+for ext in VK_EXT_external_memory_dma_buf VK_EXT_image_drm_format_modifier VK_KHR_external_semaphore_fd; do
+  check "device extension $ext" grep -q "^\s*$ext\s*:" "$work/full"
+done
+
+# --- weston 14, headless, GL renderer ------------------------------------------------------------
+export XDG_RUNTIME_DIR=$work/xdg
+mkdir -m 0700 "$XDG_RUNTIME_DIR"
+weston --version
+weston --backend=headless --renderer=gl --shell=kiosk --no-config --idle-time=0 \
+  --width=256 --height=256 --socket=wayland-bp >"$work/weston.log" 2>&1 &
+weston=$!
+# Under TCG the GL renderer's start (llvmpipe compiling its shaders) takes ~10 s.
+for _ in $(seq 600); do
+  [ -S "$XDG_RUNTIME_DIR/wayland-bp" ] || ! kill -0 $weston 2>/dev/null && break
+  sleep 0.1
+done
+export WAYLAND_DISPLAY=wayland-bp
+# (wayland-info's roundtrip also waits until weston's event loop runs.)
+wayland-info >"$work/globals" 2>&1 || true
+check "weston 14 started with the GL renderer" grep -q 'Using GL renderer' "$work/weston.log"
+grep -E "^interface: " "$work/globals" | sed 's/, *name: *[0-9]*$//' || true
+check "weston advertises zwp_linux_dmabuf_v1 version 5" \
+  grep -qE "^interface: 'zwp_linux_dmabuf_v1', *version: *5," "$work/globals"
+grep -m1 'main device' "$work/globals" || true
+
+# --- vkcube-wayland on it, over lavapipe 25 ------------------------------------------------------
+start=$(date +%s%N)
+status=0
+WAYLAND_DEBUG=client vkcube-wayland --c 30 --width 256 --height 256 2>"$work/vkcube.log" || status=$?
+echo "vkcube-wayland: exit status $status, $(( ($(date +%s%N) - start) / 1000000 )) ms"
+check "vkcube-wayland --c 30 runs" test "$status" = 0
+# Each presented frame is one wl_surface.commit on its window.
+commits=$(grep -cE -- '-> wl_surface#[0-9]+\.commit\(\)' "$work/vkcube.log" || true)
+check "vkcube-wayland committed 30 frames (saw $commits)" test "$commits" -ge 30
+echo "vkcube-wayland's buffers: $(grep -oE -- '-> (wl_shm|zwp_linux_dmabuf_v1|zwp_linux_buffer_params_v1)#[0-9]+\.[a-z_]+' "$work/vkcube.log" |
+  sed 's/#[0-9]*//' | sort | uniq -c | tr -s ' ' | paste -sd, -)"
+
+kill $weston 2>/dev/null || true
+wait $weston 2>/dev/null || true
+if [ $failed != 0 ]; then
+  echo "--- weston's log"; tail -n 40 "$work/weston.log"
+  echo "--- vkcube-wayland's last messages"; tail -n 20 "$work/vkcube.log"
+fi
+rm -rf "$work"
+exit $failed
