@@ -1,0 +1,363 @@
+#!/usr/bin/env bash
+# Runs inside the test VM: syncbridge-swapchain-app through syncbridge over gpusim, presenting to
+# syncbridge-test-compositor, which checks every frame (stale, torn, overwritten). One VM boot
+# runs one GROUP of scenarios, each with a compositor of its own.
+#
+# usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
+#   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
+#          errors (never-release, vanish, release-twice, resize), fds (1000 frames, 100
+#          recreations), or one:NAME to run a single scenario by name.
+set -u
+group=$1 app=$2 compositor=$3
+export VK_ADD_LAYER_PATH="$4:$5"
+# syncbridge above gpusim: the first layer named is the one nearest the app.
+export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim
+export GPUSIM_LATENCY_MS=16 GPUSIM_JITTER_MS=8
+export SYNCBRIDGE_LOG=debug
+XDG_RUNTIME_DIR=$(mktemp -d /tmp/swapchain-xdg.XXXXXX) || exit 1  # mktemp -d: mode 0700
+export XDG_RUNTIME_DIR
+# SYNCBRIDGE_WSI_LOG_DIR: keep every scenario's logs there (a shared, writable directory).
+logs=${SYNCBRIDGE_WSI_LOG_DIR:-$XDG_RUNTIME_DIR/logs}
+mkdir -p "$logs"
+failures=0 passed=0
+# Each scenario's app may not take longer than this (a hang is a failure, not a stuck VM).
+app_timeout=${SWAPCHAIN_APP_TIMEOUT:-150}
+
+say() { printf '%s\n' "$*"; }
+
+# Parsing and waiting use bash builtins only: in the TCG VM every program started costs ~0.2 s
+# (exec over 9p), a `x | tr | sed` pipeline nearly a second.
+declare -A counters results
+# counters: the compositor's summary ("syncbridge-test-compositor: a=1 b=2 ..."); results: the
+# app's "result:" line.
+# KEY=VALUE words of LINE into the associative array NAME.
+parse_fields() { # NAME LINE
+  local -n into=$1
+  local word
+  # shellcheck disable=SC2034  # written through the nameref
+  into=()
+  for word in $2; do
+    # shellcheck disable=SC2034
+    [[ $word == *=* ]] && into[${word%%=*}]=${word#*=}
+  done
+}
+# The rest of the first line of FILE that starts with PREFIX (empty if none).
+line_after() { # FILE PREFIX
+  local line
+  while IFS= read -r line; do
+    if [[ $line == "$2"* ]]; then
+      printf '%s' "${line#"$2"}"
+      return
+    fi
+  done <"$1"
+}
+# Lines of FILE that contain TEXT, indented, at most MAX of them.
+show_lines() { # FILE TEXT MAX
+  local line n=0
+  while IFS= read -r line && [ "$n" -lt "$3" ]; do
+    if [[ $line == *"$2"* ]]; then
+      say "     $line"
+      n=$((n + 1))
+    fi
+  done <"$1"
+}
+# A FIFO nobody writes to: `read -t` on it is a sleep without a process (the guest has no
+# /dev/fd for process substitution).
+mkfifo "$XDG_RUNTIME_DIR/nap" && exec {sleep_fd}<>"$XDG_RUNTIME_DIR/nap" || exit 1
+nap() { read -r -t "$1" -u "$sleep_fd" || true; }
+
+# Starts the compositor with ARGS; sets comp_pid and socket. False if it never listens.
+start_compositor() { # LOG ARGS...
+  local log=$1
+  shift
+  : >"$log.comp.out"  # before the compositor's own redirection, for the reader below
+  "$compositor" "$@" >>"$log.comp.out" 2>"$log.comp.err" &
+  comp_pid=$!
+  socket=
+  for ((i = 0; i < 400; i++)); do
+    socket=$(line_after "$log.comp.out" "listening on ")
+    [ -n "$socket" ] && return 0
+    kill -0 "$comp_pid" 2>/dev/null || break
+    nap 0.025
+  done
+  say "compositor did not start:"
+  cat "$log.comp.err"
+  return 1
+}
+
+# Stops the compositor (SIGTERM); sets comp_status and summary.
+stop_compositor() { # LOG
+  kill -TERM "$comp_pid" 2>/dev/null
+  wait "$comp_pid"
+  comp_status=$?
+  summary=$(line_after "$1.comp.out" "syncbridge-test-compositor: ")
+  parse_fields counters "$summary"
+}
+
+# Runs one scenario: NAME, the compositor's flags, then -- the environment (VAR=VALUE ...), then
+# -- the app's flags. Sets app_status, comp_status, summary, result, pacing, strategy, seconds.
+run_case() {
+  local name=$1 log="$logs/$1"
+  shift
+  local comp_args=() env_args=() app_args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do comp_args+=("$1"); shift; done
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do env_args+=("$1"); shift; done
+  shift
+  app_args=("$@")
+  current_log=$log
+  app_status=-1 comp_status=-1 summary='' result='' pacing='' strategy=''
+  start_compositor "$log" "${comp_args[@]}" || return 1
+  local started=$SECONDS
+  (
+    export WAYLAND_DISPLAY="$socket" "${env_args[@]}"
+    exec timeout -k 5 "$app_timeout" "$app" "${app_args[@]}" >"$log.app.out" 2>"$log.app.err"
+  )
+  app_status=$?
+  seconds=$((SECONDS - started))
+  stop_compositor "$log"
+  result=$(line_after "$log.app.out" "result: ")
+  parse_fields results "$result"
+  pacing=$(line_after "$log.app.out" "pacing: ")
+  # "[syncbridge] debug: swapchain 0x...: 256x256, 3 images, present mode 2, strategy import"
+  local line
+  line=$(line_after "$log.app.err" "[syncbridge] debug: swapchain ")
+  strategy=${line##* strategy }
+  return 0
+}
+
+# Prints the evidence of the current scenario after a failure.
+dump_logs() {
+  say "  app exit $app_status, compositor exit $comp_status"
+  say "  result: $result"
+  say "  compositor: $summary"
+  say "  --- app stderr (last 25 lines) ---"
+  tail -n 25 "$current_log.app.err" | sed 's/^/  /'
+  say "  --- compositor stderr (last 15 lines) ---"
+  tail -n 15 "$current_log.comp.err" | sed 's/^/  /'
+}
+
+# Records one scenario's verdict: NAME, then the failed checks (none: passed).
+verdict() { # NAME PROBLEMS
+  if [ -z "$2" ]; then
+    passed=$((passed + 1))
+    say "ok   $1 (${seconds}s)"
+  else
+    failures=$((failures + 1))
+    say "FAIL $1 (${seconds}s):$2"
+    dump_logs
+  fi
+}
+
+# Checks shared by the runs that must show every frame correctly: the app's exit status, the
+# strategy the layer used, and the compositor's counters.
+frames_problems() { # EXPECTED_STRATEGY FRAMES
+  local p=
+  [ "$app_status" = 0 ] || p="$p app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  [ "$strategy" = "$1" ] || p="$p strategy '$strategy', expected $1;"
+  for c in stale torn overwrites read_errors wait_timeouts; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = "$2" ] || p="$p frames_checked=${counters[frames_checked]-}, expected $2;"
+  [ "${results[presented]-}" = "$2" ] || p="$p presented=${results[presented]-}, expected $2;"
+  printf '%s' "$p"
+}
+
+counters_line() {
+  printf 'checked=%s stale=%s torn=%s overwrites=%s skipped=%s' "${counters[frames_checked]-}" \
+    "${counters[stale]-}" "${counters[torn]-}" "${counters[overwrites]-}" "${counters[skipped]-}"
+}
+
+# --- scenarios --------------------------------------------------------------------------------
+
+strategy_env() { # import|wait
+  if [ "$1" = import ]; then
+    printf '%s\n' SYNCBRIDGE_MODE=import
+  else
+    printf '%s\n' SYNCBRIDGE_MODE=wait
+  fi
+}
+
+# 300 frames in MODE with STRATEGY: every frame checked, none stale, torn or overwritten.
+# EXTRA: more VAR=VALUE for the app's environment.
+case_frames() { # MODE STRATEGY [EXTRA...]
+  local name="frames-$1-$2" mode=$1 strategy=$2
+  shift 2
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "$@" -- \
+    --frames 300 --present-mode "$mode" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$strategy" 300)"
+  say "     $(counters_line); $pacing"
+}
+
+# The control: the same run with the fence transfers switched off must show the corruption.
+# The compositor holds each buffer longer than the GPU takes (16 + 0..8 ms), so that a write
+# the acquire transfer would have held back lands while it is still reading.
+control_hold_ms=40
+case_control() { # MODE STRATEGY
+  local name="control-$1-$2"
+  run_case "$name" --hold-ms "$control_hold_ms" -- "$(strategy_env "$2")" \
+    SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 -- \
+    --frames 300 --present-mode "$1" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  local stale overwrites p=
+  stale=${counters[stale]:-0} overwrites=${counters[overwrites]:-0}
+  [ -n "$summary" ] || p=" no summary from the compositor;"
+  [ $((stale + overwrites + ${counters[torn]:-0})) -gt 0 ] || p="$p the control saw no stale, torn or overwritten frame;"
+  [ "$strategy" = "$2" ] || p="$p strategy '$strategy', expected $2;"
+  verdict "$name" "$p"
+  control_stale=$stale control_overwrites=$overwrites control_checked=${counters[frames_checked]-}
+  say "     $(counters_line)"
+}
+
+# The bridged twin of the control: same compositor hold, same frames, fences bridged.
+case_bridged_twin() { # MODE STRATEGY
+  local name="bridged-hold${control_hold_ms}-$1-$2"
+  run_case "$name" --hold-ms "$control_hold_ms" -- "$(strategy_env "$2")" -- \
+    --frames 300 --present-mode "$1" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$2" 300)"
+  say "     $(counters_line)"
+  say "     control: $control_stale stale, $control_overwrites overwritten of $control_checked; bridged: ${counters[stale]-} stale, ${counters[overwrites]-} overwritten of ${counters[frames_checked]-}"
+}
+
+# The syncbridge layers of the loader's "vkCreateDevice layer callstack", app first.
+device_call_stack() { # LOG
+  local line inside=0 order=''
+  while IFS= read -r line; do
+    if [[ $line == *"vkCreateDevice layer callstack setup to:"* ]]; then
+      inside=1
+    elif [ "$inside" = 1 ]; then
+      [[ $line == *"<Device>"* ]] && break
+      [[ $line =~ (VK_LAYER_SYNCBRIDGE_[a-z]+)$ ]] && order+="${BASH_REMATCH[1]} "
+    fi
+  done <"$1"
+  printf '%s' "$order"
+}
+
+# The loader must put syncbridge above gpusim: the call stack of the last scenario's device,
+# which ran with VK_LOADER_DEBUG=layer.
+check_layer_order() {
+  local order
+  order=$(device_call_stack "$current_log.app.err")
+  seconds=0
+  if [ "$order" = "VK_LAYER_SYNCBRIDGE_wsi VK_LAYER_SYNCBRIDGE_gpusim " ]; then
+    verdict layer-order ""
+    say "     device call stack: app > ${order}> driver"
+  else
+    verdict layer-order " device call stack '$order'"
+  fi
+}
+
+# Compositor never releases: a finite acquire timeout gives VK_TIMEOUT, timeout 0 VK_NOT_READY.
+case_never_release() { # STRATEGY
+  local name="never-release-$1"
+  run_case "$name" --hold-ms 8 --never-release -- "$(strategy_env "$1")" -- \
+    --frames 50 --acquire-timeout-ns 300000000 --expect timeout || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_TIMEOUT then VK_NOT_READY);"
+  verdict "$name" "$p"
+  show_lines "$current_log.app.err" 'vkAcquireNextImageKHR(timeout' 2
+}
+
+# The compositor drops the client after 20 commits: VK_ERROR_SURFACE_LOST_KHR, no crash, no hang.
+case_vanish() { # STRATEGY
+  local name="vanish-$1"
+  run_case "$name" --hold-ms 8 --vanish-after 20 --vanish client -- "$(strategy_env "$1")" -- \
+    --frames 300 --acquire-timeout-ns 3000000000 --expect surface-lost || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_ERROR_SURFACE_LOST_KHR and a clean exit);"
+  verdict "$name" "$p"
+  show_lines "$current_log.app.err" SURFACE_LOST 2
+}
+
+# Every wl_buffer.release twice: no crash, frames still correct.
+case_release_twice() { # STRATEGY
+  local name="release-twice-$1"
+  run_case "$name" --hold-ms 8 --release-twice -- "$(strategy_env "$1")" -- \
+    --frames 100 --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$1" 100)"
+  say "     $(counters_line)"
+}
+
+# A configure with a new size after 30 commits: the app recreates (configure, SUBOPTIMAL or
+# OUT_OF_DATE) and goes on; every frame still correct.
+case_resize() { # STRATEGY
+  local name="resize-$1"
+  run_case "$name" --hold-ms 8 --size 256x256 --resize-after 30:320x200 -- "$(strategy_env "$1")" -- \
+    --frames 90 --acquire-timeout-ns 3000000000 --expect recreate || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  verdict "$name" "$p"
+  local recreated=${result#*recreated: }
+  say "     recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
+}
+
+# 1000 frames (64x64: the fds are the point, and the compositor reads every pixel): no fd growth between frame 10 and the end.
+case_fd_growth() { # STRATEGY
+  local name="fds-1000-frames-$1"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
+    --frames 1000 --width 64 --height 64 --present-mode mailbox --fd-check \
+    --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$1" 1000)"
+  say "     open fds after 10 frames -> at the end: ${results[fds]-}; $(counters_line)"
+}
+
+# 100 recreations (oldSwapchain), 3 frames each: no fd growth, no sync error.
+case_recreate() { # STRATEGY
+  local name="recreate-100-$1"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
+    --recreate 100 --recreate-every 3 --width 64 --height 64 --present-mode mailbox --fd-check \
+    --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  [ "$strategy" = "$1" ] || p="$p strategy '$strategy', expected $1;"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  verdict "$name" "$p"
+  say "     open fds: ${results[fds]-}; recreated: ${results[requested]-}; $(counters_line)"
+}
+
+case "$group" in
+  matrix)
+    case_frames fifo import VK_LOADER_DEBUG=layer
+    check_layer_order
+    for strategy in import wait; do
+      for mode in fifo mailbox immediate; do
+        [ "$mode/$strategy" = fifo/import ] || case_frames "$mode" "$strategy"
+      done
+    done
+    for strategy in import wait; do
+      case_control mailbox "$strategy"
+      case_bridged_twin mailbox "$strategy"
+    done
+    ;;
+  errors)
+    for strategy in import wait; do
+      case_never_release "$strategy"
+      case_vanish "$strategy"
+      case_release_twice "$strategy"
+      case_resize "$strategy"
+    done
+    ;;
+  fds)
+    for strategy in import wait; do
+      case_fd_growth "$strategy"
+      case_recreate "$strategy"
+    done
+    ;;
+  one:*)
+    # e.g. one:case_frames:fifo:import
+    IFS=: read -r _ fn a b <<<"$group"
+    "$fn" ${a:+"$a"} ${b:+"$b"}
+    ;;
+  *)
+    say "unknown group $group"
+    exit 2
+    ;;
+esac
+
+say "swapchain $group: $passed passed, $failures failed"
+[ "$failures" -eq 0 ] && [ "$passed" -gt 0 ]
