@@ -142,6 +142,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->strategy = pd_info.choice.strategy;
+    data->layer_allocates = !pd_info.caps.dma_buf_image_export;
     // What is core for this device is what both the app and the driver have (VkApplicationInfo
     // caps it): a 1.3 driver under a 1.1 app still needs VK_KHR_image_format_list enabled.
     data->api_version = std::min(pd_info.caps.api_version, inst->app_api_version);

@@ -53,6 +53,7 @@ struct DeviceData {
     // What the layer's swapchains need (bridging devices only).
     VkPhysicalDeviceMemoryProperties memory_properties{};
     bool drm_format_modifier = false;  // VK_EXT_image_drm_format_modifier is enabled
+    bool layer_allocates = false;      // the driver imports dma-bufs but cannot export them
     // The wait strategy's acquire signals go to this queue (the first one the app created).
     VkQueue internal_queue = VK_NULL_HANDLE;
     uint32_t internal_queue_family = 0;

@@ -21,6 +21,7 @@ wsi::DeviceContext device_context(DeviceData& dev) {
     ctx.memory_properties = dev.memory_properties;
     ctx.strategy = dev.strategy;
     ctx.drm_format_modifier = dev.drm_format_modifier;
+    ctx.layer_allocates = dev.layer_allocates;
     ctx.internal_queue = dev.internal_queue;
     ctx.internal_queue_mutex = &dev.internal_queue_mutex;
     ctx.export_blocks = dev.export_blocks;

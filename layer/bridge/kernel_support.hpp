@@ -11,6 +11,9 @@ namespace sb::bridge {
 struct KernelSupport {
     enum class SyncFileIoctls { present, absent, unknown };
     SyncFileIoctls sync_file_ioctls = SyncFileIoctls::unknown;
+    // The layer can allocate dma-bufs itself (kernel/dma_buf_allocator.hpp): drivers that only
+    // import dma-bufs can still be bridged.
+    bool can_allocate_dma_bufs = false;
     std::string probed_with;  // e.g. "/dev/dri/card0 (vgem) dumb buffer", or why nothing could be
 };
 

@@ -5,10 +5,26 @@
 namespace sb::bridge {
 namespace {
 
+// Why the swapchain cannot have dma-buf images, or nullptr when it can: the driver exports them,
+// or imports ones the layer allocates.
+const char* dma_buf_blocker(const DeviceCapabilities& caps, const KernelSupport& kernel) {
+    if (caps.dma_buf_image_export) {
+        return nullptr;
+    }
+    if (!caps.dma_buf_image_import) {
+        return "the driver cannot export swapchain images as dma-bufs";
+    }
+    if (!kernel.can_allocate_dma_bufs) {
+        return "the driver cannot export swapchain images as dma-bufs, and the kernel offers no "
+               "dma-buf allocator for it to import from (dma-heap, udmabuf, DRM dumb buffers)";
+    }
+    return nullptr;
+}
+
 // Why kernel_import is impossible, or nullptr when it is possible.
 const char* import_blocker(const DeviceCapabilities& caps, const KernelSupport& kernel) {
-    if (!caps.dma_buf_image_export) {
-        return "the driver cannot export swapchain images as dma-bufs";
+    if (const char* no_dma_buf = dma_buf_blocker(caps, kernel)) {
+        return no_dma_buf;
     }
     if (!caps.semaphore_sync_fd_export) {
         return "the driver cannot export semaphores as sync_files (SYNC_FD)";
@@ -27,11 +43,8 @@ const char* import_blocker(const DeviceCapabilities& caps, const KernelSupport& 
     return "unknown";
 }
 
-const char* wait_blocker(const DeviceCapabilities& caps) {
-    if (!caps.dma_buf_image_export) {
-        return "the driver cannot export swapchain images as dma-bufs";
-    }
-    return nullptr;
+const char* wait_blocker(const DeviceCapabilities& caps, const KernelSupport& kernel) {
+    return dma_buf_blocker(caps, kernel);
 }
 
 }  // namespace
@@ -55,12 +68,16 @@ std::optional<Mode> parse_mode(const char* text) {
 StrategyChoice choose_strategy(const DeviceCapabilities& caps, const KernelSupport& kernel,
                                Mode requested) {
     const char* no_import = import_blocker(caps, kernel);
-    const char* no_wait = wait_blocker(caps);
+    const char* no_wait = wait_blocker(caps, kernel);
 
     StrategyChoice choice;
     if (no_import == nullptr) {
         choice = {Strategy::kernel_import,
-                  "driver exports dma-bufs and SYNC_FD; kernel has the sync-file ioctls", false};
+                  caps.dma_buf_image_export
+                      ? "driver exports dma-bufs and SYNC_FD; kernel has the sync-file ioctls"
+                      : "driver imports dma-bufs (the layer allocates them: " + kernel.probed_with +
+                            ") and exports SYNC_FD; kernel has the sync-file ioctls",
+                  false};
     } else if (no_wait == nullptr) {
         choice = {Strategy::userspace_wait, std::string("no kernel import: ") + no_import, false};
     } else {

@@ -18,6 +18,9 @@ struct DmaBufImageInfo {
     VkExtent2D extent{};
     VkImageUsageFlags usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
     bool use_drm_format_modifier = true;
+    // The driver can import dma-bufs but not export them: the layer allocates each image's
+    // memory (kernel/dma_buf_allocator.hpp) and the driver imports it.
+    bool layer_allocates = false;
 };
 
 struct DmaBufImage {

@@ -31,6 +31,7 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     info.extent = config.extent;
     info.usage = config.usage;
     info.use_drm_format_modifier = device.drm_format_modifier;
+    info.layer_allocates = device.layer_allocates;
     std::vector<BufferDescription> buffers;
     for (uint32_t i = 0; i < config.image_count; ++i) {
         DmaBufImage image;

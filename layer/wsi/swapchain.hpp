@@ -29,6 +29,8 @@ struct DeviceContext {
     VkPhysicalDeviceMemoryProperties memory_properties{};
     bridge::Strategy strategy = bridge::Strategy::kernel_import;
     bool drm_format_modifier = true;
+    // The driver imports dma-bufs but cannot export them: the layer allocates the images' memory.
+    bool layer_allocates = false;
     // A queue the layer may submit to for the wait strategy's acquire signal (see acquire()).
     VkQueue internal_queue = VK_NULL_HANDLE;
     // Held around every submit to internal_queue: the app submits to the same queue, and

@@ -46,6 +46,7 @@ Config read_config() {
     config.sync_fd = read_switch("GPUSIM_SYNC_FD", config.sync_fd);
     config.dma_buf = read_switch("GPUSIM_DMA_BUF", config.dma_buf);
     config.blocking_export = read_switch("GPUSIM_BLOCKING_EXPORT", config.blocking_export);
+    config.dma_buf_export = read_switch("GPUSIM_DMA_BUF_EXPORT", config.dma_buf_export);
     // An hour is far beyond any test; a bigger number is a typo.
     constexpr uint64_t kMaxMs = uint64_t{3600} * 1000;
     config.latency_ms =
@@ -59,6 +60,7 @@ Config read_config() {
 Offer make_offer(const Config& config, bool have_vgem) {
     Offer offer;
     offer.dma_buf = have_vgem && config.dma_buf;
+    offer.dma_buf_export = offer.dma_buf && config.dma_buf_export;
     offer.sync_fd = have_vgem && config.sync_fd;
     return offer;
 }

@@ -14,6 +14,8 @@ struct Config {
     uint64_t seed = 1;        // GPUSIM_SEED: for the jitter
     // GPUSIM_BLOCKING_EXPORT=1: SYNC_FD exports wait for the work first, as lavapipe 25's do.
     bool blocking_export = false;
+    // GPUSIM_DMA_BUF_EXPORT=0: dma-buf memory can be imported but not exported (the Mali case).
+    bool dma_buf_export = true;
 };
 
 Config read_config();
@@ -21,6 +23,7 @@ Config read_config();
 // What this gpusim instance offers on top of lavapipe: the switches, and vgem to back them.
 struct Offer {
     bool dma_buf = false;  // VK_EXT_external_memory_dma_buf, VK_EXT_image_drm_format_modifier
+    bool dma_buf_export = false;  // ... and dma-buf memory is exportable, not only importable
     bool sync_fd = false;  // VK_KHR_external_semaphore_fd, VK_KHR_external_fence_fd (SYNC_FD)
 };
 

@@ -105,6 +105,11 @@ VkResult allocate_dma_buf(Device& dev, const VkMemoryAllocateInfo& info,
         GPUSIM_LOG(error, "vkAllocateMemory: dma-buf memory is not enabled on this device");
         return VK_ERROR_INVALID_EXTERNAL_HANDLE;
     }
+    if (exporting != nullptr && !dev.offer.dma_buf_export) {
+        GPUSIM_LOG(error,
+                   "vkAllocateMemory: dma-buf memory is import-only (GPUSIM_DMA_BUF_EXPORT=0)");
+        return VK_ERROR_INVALID_EXTERNAL_HANDLE;
+    }
     if (exporting != nullptr && exporting->handleTypes != kDmaBuf) {
         // Host memory cannot be exported as anything else: DMA_BUF is compatible only with itself.
         GPUSIM_LOG(error, "vkAllocateMemory: export types 0x%x: only DMA_BUF can be exported",

@@ -17,10 +17,14 @@ namespace {
 
 constexpr auto kDmaBuf = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT;
 
-// The dma-buf answer: exportable and importable, compatible only with itself.
-constexpr VkExternalMemoryProperties kDmaBufProperties = {
-    VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT | VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT, kDmaBuf,
-    kDmaBuf};
+// The dma-buf answer: importable, exportable unless switched off, compatible only with itself.
+VkExternalMemoryProperties dma_buf_properties(const Offer& offer) {
+    VkExternalMemoryFeatureFlags features = VK_EXTERNAL_MEMORY_FEATURE_IMPORTABLE_BIT;
+    if (offer.dma_buf_export) {
+        features |= VK_EXTERNAL_MEMORY_FEATURE_EXPORTABLE_BIT;
+    }
+    return {features, kDmaBuf, kDmaBuf};
+}
 
 // Core 1.1 command, or its KHR alias when only that is there.
 template <typename Fn>
@@ -44,8 +48,9 @@ VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceExternalBufferProperties(
                                                 VK_BUFFER_CREATE_SPARSE_RESIDENCY_BIT |
                                                 VK_BUFFER_CREATE_SPARSE_ALIASED_BIT;
         if (info->handleType == kDmaBuf && device_offer(*inst, pd).dma_buf) {
-            props->externalMemoryProperties =
-                (info->flags & kSparse) != 0 ? VkExternalMemoryProperties{} : kDmaBufProperties;
+            props->externalMemoryProperties = (info->flags & kSparse) != 0
+                                                  ? VkExternalMemoryProperties{}
+                                                  : dma_buf_properties(device_offer(*inst, pd));
             return;
         }
         core_or_khr(inst->next.GetPhysicalDeviceExternalBufferProperties,
@@ -134,8 +139,8 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceImageFormatProperties2(
         }
         if (auto* out = find_out<VkExternalImageFormatProperties>(
                 props->pNext, VK_STRUCTURE_TYPE_EXTERNAL_IMAGE_FORMAT_PROPERTIES)) {
-            out->externalMemoryProperties =
-                dma_buf ? kDmaBufProperties : VkExternalMemoryProperties{};
+            out->externalMemoryProperties = dma_buf ? dma_buf_properties(device_offer(*inst, pd))
+                                                    : VkExternalMemoryProperties{};
         }
         return VK_SUCCESS;
     });

@@ -26,6 +26,7 @@ expect_strategy "lavapipe alone" passthrough VK_INSTANCE_LAYERS=
 expect_strategy "gpusim" import VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim
 expect_strategy "gpusim without SYNC_FD" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_SYNC_FD=0
 expect_strategy "gpusim without dma-buf" passthrough VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_DMA_BUF=0
+expect_strategy "gpusim import-only (the layer allocates)" import VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_DMA_BUF_EXPORT=0
 expect_strategy "gpusim, SYNCBRIDGE_MODE=wait" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim SYNCBRIDGE_MODE=wait
 expect_strategy "gpusim without SYNC_FD, SYNCBRIDGE_MODE=import refused" wait VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_gpusim GPUSIM_SYNC_FD=0 SYNCBRIDGE_MODE=import
 
@@ -58,5 +59,5 @@ else
   failures=$((failures + 1))
 fi
 
-echo "strategy: $((9 - failures)) passed, $failures failed"
+echo "strategy: $((10 - failures)) passed, $failures failed"
 [ "$failures" -eq 0 ]

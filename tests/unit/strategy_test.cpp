@@ -11,8 +11,12 @@ namespace {
 
 using Ioctls = KernelSupport::SyncFileIoctls;
 
+// How the driver gets dma-buf swapchain images.
+enum class Memory { exports, imports_only, none };
+
 struct Case {
-    bool dma_buf;
+    Memory memory;
+    bool allocator;  // the kernel offers a dma-buf source for an import-only driver
     bool sem_export;
     bool sem_import;
     bool fence_import;
@@ -21,9 +25,9 @@ struct Case {
 
 DeviceCapabilities caps_of(const Case& c) {
     DeviceCapabilities caps;
-    caps.dma_buf_extension = c.dma_buf;
-    caps.dma_buf_image_export = c.dma_buf;
-    caps.dma_buf_image_import = c.dma_buf;
+    caps.dma_buf_extension = c.memory != Memory::none;
+    caps.dma_buf_image_export = c.memory == Memory::exports;
+    caps.dma_buf_image_import = c.memory != Memory::none;
     caps.semaphore_sync_fd_export = c.sem_export;
     caps.semaphore_sync_fd_import = c.sem_import;
     caps.fence_sync_fd_import = c.fence_import;
@@ -31,12 +35,17 @@ DeviceCapabilities caps_of(const Case& c) {
 }
 
 KernelSupport kernel_of(const Case& c) {
-    return KernelSupport{c.ioctls, "test"};
+    return KernelSupport{c.ioctls, c.allocator, "test"};
+}
+
+// Whether the swapchain can have dma-buf images at all.
+bool has_dma_bufs(const Case& c) {
+    return c.memory == Memory::exports || (c.memory == Memory::imports_only && c.allocator);
 }
 
 // What auto must pick, written out independently of the implementation.
 Strategy expected_auto(const Case& c) {
-    if (!c.dma_buf) {
+    if (!has_dma_bufs(c)) {
         return Strategy::passthrough;
     }
     const bool can_import =
@@ -44,11 +53,13 @@ Strategy expected_auto(const Case& c) {
     return can_import ? Strategy::kernel_import : Strategy::userspace_wait;
 }
 
-class StrategyMatrix : public ::testing::TestWithParam<std::tuple<bool, bool, bool, bool, Ioctls>> {
+using Params = std::tuple<Memory, bool, bool, bool, bool, Ioctls>;
+
+class StrategyMatrix : public ::testing::TestWithParam<Params> {
   protected:
     Case c() const {
-        auto [d, se, si, fi, io] = GetParam();
-        return Case{d, se, si, fi, io};
+        auto [m, a, se, si, fi, io] = GetParam();
+        return Case{m, a, se, si, fi, io};
     }
 };
 
@@ -73,10 +84,10 @@ TEST_P(StrategyMatrix, ImportOverrideIsObeyedOnlyWhenPossible) {
     }
 }
 
-TEST_P(StrategyMatrix, WaitOverrideNeedsOnlyDmaBufExport) {
+TEST_P(StrategyMatrix, WaitOverrideNeedsOnlyDmaBufImages) {
     const Case k = c();
     const StrategyChoice choice = choose_strategy(caps_of(k), kernel_of(k), Mode::wait);
-    if (k.dma_buf) {
+    if (has_dma_bufs(k)) {
         EXPECT_EQ(choice.strategy, Strategy::userspace_wait);
         EXPECT_FALSE(choice.override_refused);
     } else {
@@ -92,10 +103,12 @@ TEST_P(StrategyMatrix, PassthroughOverrideIsAlwaysPossible) {
     EXPECT_FALSE(choice.override_refused);
 }
 
-std::string matrix_case_name(
-    const ::testing::TestParamInfo<std::tuple<bool, bool, bool, bool, Ioctls>>& info) {
-    const auto& [dma_buf, sem_export, sem_import, fence_import, ioctls] = info.param;
-    std::string name = dma_buf ? "DmaBuf" : "NoDmaBuf";
+std::string matrix_case_name(const ::testing::TestParamInfo<Params>& info) {
+    const auto& [memory, allocator, sem_export, sem_import, fence_import, ioctls] = info.param;
+    std::string name = memory == Memory::exports        ? "DmaBufExport"
+                       : memory == Memory::imports_only ? "DmaBufImportOnly"
+                                                        : "NoDmaBuf";
+    name += allocator ? "_Allocator" : "_NoAllocator";
     name += sem_export ? "_SemExport" : "_NoSemExport";
     name += sem_import ? "_SemImport" : "_NoSemImport";
     name += fence_import ? "_FenceImport" : "_NoFenceImport";
@@ -105,22 +118,32 @@ std::string matrix_case_name(
 
 INSTANTIATE_TEST_SUITE_P(
     AllCombinations, StrategyMatrix,
-    ::testing::Combine(::testing::Bool(), ::testing::Bool(), ::testing::Bool(), ::testing::Bool(),
+    ::testing::Combine(::testing::Values(Memory::exports, Memory::imports_only, Memory::none),
+                       ::testing::Bool(), ::testing::Bool(), ::testing::Bool(), ::testing::Bool(),
                        ::testing::Values(Ioctls::present, Ioctls::absent, Ioctls::unknown)),
     matrix_case_name);
 
 TEST(StrategyReasons, SayWhatIsMissing) {
-    Case lavapipe{false, false, false, false, Ioctls::present};
+    Case lavapipe{Memory::none, true, false, false, false, Ioctls::present};
     EXPECT_NE(choose_strategy(caps_of(lavapipe), kernel_of(lavapipe), Mode::automatic)
                   .reason.find("dma-buf"),
               std::string::npos);
-    Case old_kernel{true, true, true, true, Ioctls::absent};
+    Case old_kernel{Memory::exports, true, true, true, true, Ioctls::absent};
     EXPECT_NE(choose_strategy(caps_of(old_kernel), kernel_of(old_kernel), Mode::automatic)
                   .reason.find("Linux 6.0"),
               std::string::npos);
-    Case no_sync_fd{true, false, false, false, Ioctls::present};
+    Case no_sync_fd{Memory::exports, true, false, false, false, Ioctls::present};
     EXPECT_NE(choose_strategy(caps_of(no_sync_fd), kernel_of(no_sync_fd), Mode::automatic)
                   .reason.find("SYNC_FD"),
+              std::string::npos);
+    Case import_only{Memory::imports_only, true, true, true, true, Ioctls::present};
+    EXPECT_NE(choose_strategy(caps_of(import_only), kernel_of(import_only), Mode::automatic)
+                  .reason.find("the layer allocates"),
+              std::string::npos);
+    Case import_only_no_source{Memory::imports_only, false, true, true, true, Ioctls::present};
+    EXPECT_NE(choose_strategy(caps_of(import_only_no_source), kernel_of(import_only_no_source),
+                              Mode::automatic)
+                  .reason.find("no dma-buf allocator"),
               std::string::npos);
 }
 

@@ -1,0 +1,23 @@
+// Plain memory as a dma-buf, for drivers that can import dma-bufs but not export them (the layer
+// then allocates the swapchain's memory itself) and for the kernel probe. Sources, in order:
+// the system dma-heap, udmabuf (a sealed memfd), a DRM device's dumb buffer. Which ones exist is
+// the kernel's configuration: Debian 12's 6.1 has only DRM (vgem), 6.12 has all three.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "kernel/dma_buf.hpp"
+#include "kernel/result.hpp"
+
+namespace sb::kernel {
+
+struct DmaBufAllocation {
+    DmaBuf buffer;
+    std::string source;  // "/dev/dma_heap/system", "/dev/udmabuf", "/dev/dri/card0 dumb buffer"
+};
+
+// At least `size` bytes from the first source that works. ENODEV when there is none.
+Result<DmaBufAllocation> allocate_dma_buf(size_t size);
+
+}  // namespace sb::kernel
