@@ -1,12 +1,14 @@
 #include "wayland/fake_compositor.hpp"
 
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <wayland-server.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -415,11 +417,75 @@ struct FakeCompositor::Impl {
         wl_resource_set_implementation(params_resource, &kParamsImpl, new Params{impl},
                                        params_resource_destroyed);
     }
+    // --- zwp_linux_dmabuf_feedback_v1 (version 4) ----------------------------------------
+
+    static void feedback_destroy(wl_client* /*client*/, wl_resource* resource) {
+        wl_resource_destroy(resource);
+    }
+    static constexpr struct zwp_linux_dmabuf_feedback_v1_interface kFeedbackImpl = {
+        .destroy = feedback_destroy,
+    };
+
+    static void send_device(wl_resource* feedback, uint64_t device,
+                            void (*send)(wl_resource*, wl_array*)) {
+        const auto dev = static_cast<dev_t>(device);
+        wl_array array;
+        wl_array_init(&array);
+        std::memcpy(wl_array_add(&array, sizeof dev), &dev, sizeof dev);
+        send(feedback, &array);
+        wl_array_release(&array);
+    }
+
+    // The whole default feedback at once: table, main device, one tranche, done.
+    static void send_feedback(const FakeOptions& options, wl_resource* feedback) {
+        std::vector<std::pair<uint32_t, uint64_t>> table;
+        wl_array indices;
+        wl_array_init(&indices);
+        for (const auto& pair : options.modifiers) {
+            auto it = std::find(table.begin(), table.end(), pair);
+            if (it == table.end()) {
+                it = table.insert(table.end(), pair);
+            }
+            *static_cast<uint16_t*>(wl_array_add(&indices, sizeof(uint16_t))) =
+                static_cast<uint16_t>(it - table.begin());
+        }
+        const int fd = memfd_create("fake-format-table", MFD_CLOEXEC);
+        for (const auto& [format, modifier] : table) {
+            const uint32_t entry[4] = {format, 0, static_cast<uint32_t>(modifier),
+                                       static_cast<uint32_t>(modifier >> 32)};
+            (void)!write(fd, entry, sizeof entry);
+        }
+        // libwayland sends a duplicate of the fd: this one is closed right after.
+        zwp_linux_dmabuf_feedback_v1_send_format_table(feedback, fd,
+                                                       static_cast<uint32_t>(table.size() * 16));
+        close(fd);
+        send_device(feedback, options.main_device, zwp_linux_dmabuf_feedback_v1_send_main_device);
+        send_device(feedback, options.main_device,
+                    zwp_linux_dmabuf_feedback_v1_send_tranche_target_device);
+        zwp_linux_dmabuf_feedback_v1_send_tranche_formats(feedback, &indices);
+        zwp_linux_dmabuf_feedback_v1_send_tranche_flags(feedback, 0);
+        zwp_linux_dmabuf_feedback_v1_send_tranche_done(feedback);
+        zwp_linux_dmabuf_feedback_v1_send_done(feedback);
+        wl_array_release(&indices);
+    }
+
+    static void dmabuf_get_default_feedback(wl_client* client, wl_resource* resource, uint32_t id) {
+        auto* impl = static_cast<Impl*>(wl_resource_get_user_data(resource));
+        wl_resource* feedback = wl_resource_create(client, &zwp_linux_dmabuf_feedback_v1_interface,
+                                                   wl_resource_get_version(resource), id);
+        if (feedback == nullptr) {
+            wl_client_post_no_memory(client);
+            return;
+        }
+        wl_resource_set_implementation(feedback, &kFeedbackImpl, nullptr, nullptr);
+        send_feedback(impl->options, feedback);
+    }
+
     static constexpr struct zwp_linux_dmabuf_v1_interface kDmabufImpl = {
         .destroy = dmabuf_destroy,
         .create_params = dmabuf_create_params,
-        .get_default_feedback = nullptr,  // version 4, never advertised
-        .get_surface_feedback = nullptr,
+        .get_default_feedback = dmabuf_get_default_feedback,
+        .get_surface_feedback = nullptr,  // the layer asks only for the default feedback
     };
 
     static void bind_dmabuf(wl_client* client, void* data, uint32_t version, uint32_t id) {
@@ -431,6 +497,9 @@ struct FakeCompositor::Impl {
             return;
         }
         wl_resource_set_implementation(resource, &kDmabufImpl, impl, nullptr);
+        if (version >= ZWP_LINUX_DMABUF_V1_GET_DEFAULT_FEEDBACK_SINCE_VERSION) {
+            return;  // version 4 sends no `format` or `modifier` events: feedback only
+        }
         for (const auto& [format, modifier] : impl->options.modifiers) {
             zwp_linux_dmabuf_v1_send_format(resource, format);
         }

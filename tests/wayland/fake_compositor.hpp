@@ -27,8 +27,11 @@ struct FakeOptions {
     bool linux_dmabuf = true;         // advertise zwp_linux_dmabuf_v1 at all
     uint32_t linux_dmabuf_version = 3;
     // Sent on bind, in this order, duplicates included: a `format` for each, then (version 3)
-    // a `modifier` for each.
+    // a `modifier` for each. Version 4 and later: the default feedback's one tranche instead,
+    // in this order, from a format table with each pair once.
     std::vector<std::pair<uint32_t, uint64_t>> modifiers;
+    // Version 4: the feedback's main device and tranche target device (a dev_t).
+    uint64_t main_device = (226u << 8) | 128u;  // makedev(226, 128): a render node
     Refusal refuse = Refusal::none;
     // A commit that replaces a surface's buffer releases the one it replaces.
     bool release_on_replace = true;

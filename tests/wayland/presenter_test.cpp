@@ -126,6 +126,26 @@ TEST_F(WaylandWindowSystem, QueryFormatsGivesEachAdvertisedPairOnce) {
     EXPECT_EQ(wl_display_get_error(app_->display()), 0);
 }
 
+TEST_F(WaylandWindowSystem, Version4FeedbackGivesTheTranchesPairsOnce) {
+    FakeOptions options;
+    options.linux_dmabuf_version = 4;
+    options.modifiers = {{kXR24, kLinear}, {kAR24, kLinear}, {kXR24, kLinear}, {kXR24, kTiled}};
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    const int fds = open_fd_count();
+    std::vector<FormatModifier> formats;
+    ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    const std::vector<FormatModifier> expected = {
+        {kXR24, kLinear}, {kAR24, kLinear}, {kXR24, kTiled}};
+    EXPECT_EQ(formats, expected);
+    // The format table's fd was mapped, read and closed.
+    EXPECT_EQ(open_fd_count(), fds);
+    // Buffers are made the same way as at version 3.
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    EXPECT_EQ(compositor_->counters().buffers.size(), 2u);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
 TEST_F(WaylandWindowSystem, WithoutLinuxDmabufThereAreNoFormatsAndNoPresenter) {
     FakeOptions options;
     options.linux_dmabuf = false;

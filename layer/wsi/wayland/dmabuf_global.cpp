@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "wsi/wayland/dmabuf_feedback.hpp"
+
 namespace sb::wsi::wayland {
 namespace {
 
@@ -32,19 +34,22 @@ constexpr wl_registry_listener kRegistryListener = {
 // the same formats with their modifiers, so `format` adds nothing.
 void dmabuf_format(void* /*data*/, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t /*format*/) {}
 
-void dmabuf_modifier(void* data, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t format,
-                     uint32_t modifier_hi, uint32_t modifier_lo) {
-    auto* formats = static_cast<std::vector<FormatModifier>*>(data);
-    if (formats == nullptr) {
-        return;  // collection is over (see bind_dmabuf)
-    }
-    const FormatModifier pair{format, (uint64_t{modifier_hi} << 32) | modifier_lo};
+void add_once(std::vector<FormatModifier>* formats, const FormatModifier& pair) {
     const bool known = std::any_of(formats->begin(), formats->end(), [&](const FormatModifier& f) {
         return f.drm_format == pair.drm_format && f.modifier == pair.modifier;
     });
     if (!known) {
         formats->push_back(pair);
     }
+}
+
+void dmabuf_modifier(void* data, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t format,
+                     uint32_t modifier_hi, uint32_t modifier_lo) {
+    auto* formats = static_cast<std::vector<FormatModifier>*>(data);
+    if (formats == nullptr) {
+        return;  // collection is over (see bind_dmabuf)
+    }
+    add_once(formats, {format, (uint64_t{modifier_hi} << 32) | modifier_lo});
 }
 
 constexpr zwp_linux_dmabuf_v1_listener kDmabufListener = {
@@ -71,11 +76,27 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
     if (advertised.version < kLinuxDmabufVersion) {
         return global;  // none, or without modifiers: not usable
     }
+    global.bound_version = std::min(advertised.version, kLinuxDmabufFeedbackVersion);
     // The bound proxy inherits the registry's queue.
     global.dmabuf.reset(static_cast<zwp_linux_dmabuf_v1*>(wl_registry_bind(
-        registry.get(), advertised.name, &zwp_linux_dmabuf_v1_interface, kLinuxDmabufVersion)));
+        registry.get(), advertised.name, &zwp_linux_dmabuf_v1_interface, global.bound_version)));
     if (!global.dmabuf) {
         return kernel::Error{ENOMEM, "wl_registry_bind(zwp_linux_dmabuf_v1)"};
+    }
+    if (global.bound_version >= kLinuxDmabufFeedbackVersion) {
+        auto feedback = read_default_feedback(global.dmabuf.get(), queue, timeout);
+        if (!feedback) {
+            return feedback.error();
+        }
+        // Every tranche's pairs, most preferred first: the swapchain takes the first it can
+        // make. Scanout tranches name buffers the main device can read too.
+        for (const FeedbackTranche& tranche : feedback->tranches) {
+            for (const FormatModifier& pair : tranche.formats) {
+                add_once(&global.formats, pair);
+            }
+        }
+        global.main_device = feedback->main_device;
+        return global;
     }
     zwp_linux_dmabuf_v1_add_listener(global.dmabuf.get(), &kDmabufListener, &global.formats);
     const auto st = queue.roundtrip(timeout);

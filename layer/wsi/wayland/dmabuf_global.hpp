@@ -1,6 +1,9 @@
-// The compositor's zwp_linux_dmabuf_v1 global, bound at version 3 on a private queue, and the
-// DRM format + modifier pairs it accepts (version 3 `modifier` events).
+// The compositor's zwp_linux_dmabuf_v1 global, bound on a private queue at version 4 when it has
+// it (the pairs from the default feedback, tranche by tranche, with its main device) or else 3
+// (the pairs from `modifier` events), and the DRM format + modifier pairs it accepts.
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
@@ -18,8 +21,12 @@ struct DmabufGlobal {
     DmabufPtr dmabuf;
     // The highest version advertised; 0 when there is no such global.
     uint32_t advertised_version = 0;
-    // Each advertised pair once, in the order first seen.
+    uint32_t bound_version = 0;
+    // Each advertised pair once, in the order first seen (for feedback: most preferred tranche
+    // first).
     std::vector<FormatModifier> formats;
+    // Version 4: the device the compositor composites with (0 when unknown).
+    dev_t main_device = 0;
 };
 
 // Finds the global with a registry on `queue`, binds it, and collects the pairs sent on bind.

@@ -6,9 +6,12 @@
 
 namespace sb::wsi::wayland {
 
-// The version whose semantics this window system uses: `format` + `modifier` events, and
-// create_immed (since 2). Version 4's feedback objects are not used.
+// The oldest version this window system uses: `format` + `modifier` events, and create_immed
+// (since 2).
 constexpr uint32_t kLinuxDmabufVersion = 3;
+// The newest: the pairs come from the default feedback (dmabuf_feedback.hpp) instead, with the
+// compositor's main device.
+constexpr uint32_t kLinuxDmabufFeedbackVersion = 4;
 
 struct DmabufDestroyer {
     void operator()(zwp_linux_dmabuf_v1* dmabuf) const { zwp_linux_dmabuf_v1_destroy(dmabuf); }
