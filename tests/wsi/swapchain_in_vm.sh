@@ -21,7 +21,12 @@ logs=${SYNCBRIDGE_WSI_LOG_DIR:-$XDG_RUNTIME_DIR/logs}
 mkdir -p "$logs"
 failures=0 passed=0
 # Each scenario's app may not take longer than this (a hang is a failure, not a stuck VM).
-app_timeout=${SWAPCHAIN_APP_TIMEOUT:-150}
+app_timeout=150
+# Bounds on single waits, generous for a TCG VM sharing 2 cores with another (ctest -j2), and
+# well under vgem's own 10 s fence timeout: the compositor's wait for a frame's write fences,
+# and the app's acquires (a hang must show up as VK_TIMEOUT, not as a stuck run).
+compositor_wait_ms=5000
+acquire_timeout_ns=5000000000
 
 say() { printf '%s\n' "$*"; }
 
@@ -71,7 +76,8 @@ start_compositor() { # LOG ARGS...
   local log=$1
   shift
   : >"$log.comp.out"  # before the compositor's own redirection, for the reader below
-  "$compositor" "$@" >>"$log.comp.out" 2>"$log.comp.err" &
+  "$compositor" --wait-timeout-ms "$compositor_wait_ms" "$@" >>"$log.comp.out" \
+    2>"$log.comp.err" &
   comp_pid=$!
   socket=
   for ((i = 0; i < 400; i++)); do
@@ -185,7 +191,7 @@ case_frames() { # MODE STRATEGY [EXTRA...]
   local name="frames-$1-$2" mode=$1 strategy=$2
   shift 2
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "$@" -- \
-    --frames 300 --present-mode "$mode" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --frames 300 --present-mode "$mode" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   verdict "$name" "$(frames_problems "$strategy" 300)"
   say "     $(counters_line); $pacing"
 }
@@ -198,7 +204,7 @@ case_control() { # MODE STRATEGY
   local name="control-$1-$2"
   run_case "$name" --hold-ms "$control_hold_ms" -- "$(strategy_env "$2")" \
     SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 -- \
-    --frames 300 --present-mode "$1" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --frames 300 --present-mode "$1" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   local stale overwrites p=
   stale=${counters[stale]:-0} overwrites=${counters[overwrites]:-0}
   [ -n "$summary" ] || p=" no summary from the compositor;"
@@ -213,7 +219,7 @@ case_control() { # MODE STRATEGY
 case_bridged_twin() { # MODE STRATEGY
   local name="bridged-hold${control_hold_ms}-$1-$2"
   run_case "$name" --hold-ms "$control_hold_ms" -- "$(strategy_env "$2")" -- \
-    --frames 300 --present-mode "$1" --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --frames 300 --present-mode "$1" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   verdict "$name" "$(frames_problems "$2" 300)"
   say "     $(counters_line)"
   say "     control: $control_stale stale, $control_overwrites overwritten of $control_checked; bridged: ${counters[stale]-} stale, ${counters[overwrites]-} overwritten of ${counters[frames_checked]-}"
@@ -262,7 +268,7 @@ case_never_release() { # STRATEGY
 case_vanish() { # STRATEGY
   local name="vanish-$1"
   run_case "$name" --hold-ms 8 --vanish-after 20 --vanish client -- "$(strategy_env "$1")" -- \
-    --frames 300 --acquire-timeout-ns 3000000000 --expect surface-lost || { verdict "$name" " no compositor"; return; }
+    --frames 300 --acquire-timeout-ns "$acquire_timeout_ns" --expect surface-lost || { verdict "$name" " no compositor"; return; }
   local p=
   [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_ERROR_SURFACE_LOST_KHR and a clean exit);"
   verdict "$name" "$p"
@@ -273,7 +279,7 @@ case_vanish() { # STRATEGY
 case_release_twice() { # STRATEGY
   local name="release-twice-$1"
   run_case "$name" --hold-ms 8 --release-twice -- "$(strategy_env "$1")" -- \
-    --frames 100 --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --frames 100 --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   verdict "$name" "$(frames_problems "$1" 100)"
   say "     $(counters_line)"
 }
@@ -283,7 +289,7 @@ case_release_twice() { # STRATEGY
 case_resize() { # STRATEGY
   local name="resize-$1"
   run_case "$name" --hold-ms 8 --size 256x256 --resize-after 30:320x200 -- "$(strategy_env "$1")" -- \
-    --frames 90 --acquire-timeout-ns 3000000000 --expect recreate || { verdict "$name" " no compositor"; return; }
+    --frames 90 --acquire-timeout-ns "$acquire_timeout_ns" --expect recreate || { verdict "$name" " no compositor"; return; }
   local p=
   [ "$app_status" = 0 ] || p=" app exit $app_status;"
   for c in stale torn overwrites read_errors; do
@@ -299,7 +305,7 @@ case_fd_growth() { # STRATEGY
   local name="fds-1000-frames-$1"
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
     --frames 1000 --width 64 --height 64 --present-mode mailbox --fd-check \
-    --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   verdict "$name" "$(frames_problems "$1" 1000)"
   say "     open fds after 10 frames -> at the end: ${results[fds]-}; $(counters_line)"
 }
@@ -309,7 +315,7 @@ case_recreate() { # STRATEGY
   local name="recreate-100-$1"
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
     --recreate 100 --recreate-every 3 --width 64 --height 64 --present-mode mailbox --fd-check \
-    --acquire-timeout-ns 3000000000 || { verdict "$name" " no compositor"; return; }
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   local p=
   [ "$app_status" = 0 ] || p=" app exit $app_status;"
   [ "$strategy" = "$1" ] || p="$p strategy '$strategy', expected $1;"
