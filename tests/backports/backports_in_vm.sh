@@ -52,8 +52,9 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 export WAYLAND_DISPLAY=wayland-bp
-# (wayland-info's roundtrip also waits until weston's event loop runs.)
-wayland-info >"$work/globals" 2>&1 || true
+# (wayland-info's roundtrip also waits until weston's event loop runs.)  Bounded waits below,
+# so that a hang fails with the logs rather than with the VM's timeout.
+timeout 120 wayland-info >"$work/globals" 2>&1 || true
 check "weston 14 started with the GL renderer" grep -q 'Using GL renderer' "$work/weston.log"
 grep -E "^interface: " "$work/globals" | sed 's/, *name: *[0-9]*$//' || true
 check "weston advertises zwp_linux_dmabuf_v1 version 5" \
@@ -63,7 +64,7 @@ grep -m1 'main device' "$work/globals" || true
 # --- vkcube-wayland on it, over lavapipe 25 ------------------------------------------------------
 start=$(date +%s%N)
 status=0
-WAYLAND_DEBUG=client vkcube-wayland --c 30 --width 256 --height 256 2>"$work/vkcube.log" || status=$?
+WAYLAND_DEBUG=client timeout 300 vkcube-wayland --c 30 --width 256 --height 256 2>"$work/vkcube.log" || status=$?
 echo "vkcube-wayland: exit status $status, $(( ($(date +%s%N) - start) / 1000000 )) ms"
 check "vkcube-wayland --c 30 runs" test "$status" = 0
 # Each presented frame is one wl_surface.commit on its window.
