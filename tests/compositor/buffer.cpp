@@ -111,15 +111,19 @@ void Buffer::send_release() {
     server_.stats.update([&](Counters& c) { c.releases_sent += times; });
 }
 
-kernel::Result<Content> Buffer::read(bool bracketed) const {
+kernel::Result<Content> Buffer::read(bool bracketed, FrameImage* copy) const {
     if (bracketed) {
         if (auto st = dma_buf_.begin_cpu_access(kernel::Access::read); !st) {
             return st.error();
         }
     }
     const PixelRect rect{layout_.offset, layout_.stride, layout_.width, layout_.height};
-    const Content content =
-        inspect_pixels(static_cast<const uint8_t*>(mapping_.data()), mapping_.size(), rect);
+    const auto* memory = static_cast<const uint8_t*>(mapping_.data());
+    const Content content = inspect_pixels(memory, mapping_.size(), rect);
+    if (copy != nullptr) {
+        *copy = copy_pixels(memory, mapping_.size(), rect);
+        copy->format = layout_.format;
+    }
     if (bracketed) {
         if (auto st = dma_buf_.end_cpu_access(kernel::Access::read); !st) {
             return st.error();

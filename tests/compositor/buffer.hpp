@@ -12,6 +12,7 @@
 
 #include "compositor/content.hpp"
 #include "compositor/frame_colour.hpp"
+#include "compositor/frame_image.hpp"
 #include "kernel/dma_buf.hpp"
 #include "kernel/result.hpp"
 
@@ -50,7 +51,8 @@ class Buffer : public std::enable_shared_from_this<Buffer> {
 
     // Reads the visible pixels. `bracketed`: inside DMA_BUF_IOCTL_SYNC begin/end(read), which
     // waits for write fences by itself, so only call it bracketed when they have signalled.
-    [[nodiscard]] kernel::Result<Content> read(bool bracketed) const;
+    // `copy`: also copies them out, in the same bracket, so the copy is what was checked.
+    [[nodiscard]] kernel::Result<Content> read(bool bracketed, FrameImage* copy = nullptr) const;
 
     // The compositor's GEM handle for this buffer on its vgem fd (imported on first use).
     [[nodiscard]] kernel::Result<uint32_t> gem_handle();

@@ -166,6 +166,10 @@ std::string Compositor::summary() const {
     return summary_line(counters());
 }
 
+std::optional<FrameImage> Compositor::captured_frame() const {
+    return impl_->stats.kept_image();
+}
+
 void Compositor::resize(int32_t width, int32_t height) {
     impl_->post([=](Server& server) { server.resize_toplevels(width, height); });
 }

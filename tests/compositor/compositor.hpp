@@ -14,9 +14,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "compositor/frame_image.hpp"
 #include "compositor/options.hpp"
 #include "compositor/stats.hpp"
 #include "kernel/result.hpp"
@@ -44,6 +46,8 @@ class Compositor {
     bool wait_until(const std::function<bool(const Counters&)>& done,
                     std::chrono::nanoseconds timeout) const;
     [[nodiscard]] std::string summary() const;
+    // The frame Options::capture kept (nullopt: capture off, or no frame read yet).
+    [[nodiscard]] std::optional<FrameImage> captured_frame() const;
 
     // Sends every toplevel a configure with the new size (on the compositor's thread, soon).
     void resize(int32_t width, int32_t height);

@@ -43,4 +43,9 @@ Content inspect_pixels(const uint8_t* memory, size_t memory_size, const PixelRec
     return content;
 }
 
+bool unwritten_or_unchanged(const Content& content, std::optional<uint64_t> last_read_hash) {
+    const bool all_zero = content.uniform && content.first_pixel == 0;
+    return all_zero || last_read_hash == content.hash;
+}
+
 }  // namespace sb::compositor

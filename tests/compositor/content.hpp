@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 namespace sb::compositor {
 
@@ -25,5 +26,10 @@ Content inspect_pixels(const uint8_t* memory, size_t memory_size, const PixelRec
 
 // Whether `rect` (with 4-byte pixels) fits into `size` bytes; no overflow in the arithmetic.
 bool rect_fits(const PixelRect& rect, size_t size);
+
+// The stale rule that needs no knowledge of what the client draws (content-agnostic mode):
+// every byte zero (a buffer never written), or exactly what the compositor read from this
+// buffer last time (`last_read_hash`) although the client presented a new frame into it.
+bool unwritten_or_unchanged(const Content& content, std::optional<uint64_t> last_read_hash);
 
 }  // namespace sb::compositor

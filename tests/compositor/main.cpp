@@ -3,10 +3,32 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "compositor/compositor.hpp"
+#include "compositor/png.hpp"
 
 using sb::compositor::Compositor;
+
+namespace {
+
+// --png: the captured frame as a PNG file. Says what it wrote (or why not) on stdout.
+bool write_image(const Compositor& compositor, const std::string& path) {
+    const auto image = compositor.captured_frame();
+    if (!image) {
+        std::printf("syncbridge-test-compositor: no PNG: no frame was read (or not that many)\n");
+        return false;
+    }
+    if (auto st = sb::compositor::write_png(path, *image); !st) {
+        std::printf("syncbridge-test-compositor: no PNG: %s\n", st.error().describe().c_str());
+        return false;
+    }
+    std::printf("syncbridge-test-compositor: wrote %s (%dx%d, frame %llu read)\n", path.c_str(),
+                image->width, image->height, static_cast<unsigned long long>(image->frame_checked));
+    return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     const auto parsed = sb::compositor::parse_options(argc, argv);
@@ -53,6 +75,10 @@ int main(int argc, char** argv) {
     (*compositor)->stop();
     const auto counters = (*compositor)->counters();
     std::printf("syncbridge-test-compositor: %s\n", sb::compositor::summary_line(counters).c_str());
+    const bool image_ok = options.png_path.empty() || write_image(**compositor, options.png_path);
     std::fflush(stdout);
+    if (!image_ok) {
+        return 1;
+    }
     return counters.sync_errors() == 0 ? 0 : 2;
 }

@@ -70,6 +70,9 @@ const char* usage() {
            "  --first-frame N|any      each surface's first frame (default 0; any: the first\n"
            "                           frame seen sets the expectation)\n"
            "  --frame-step N           expected frame increase per commit (default 1; 0: any)\n"
+           "  --content-agnostic       for real clients: no frame colours, no torn or order\n"
+           "                           checks; stale (unchanged since the buffer's last read,\n"
+           "                           or never written) and overwrites are still counted\n"
            "  --refresh-ms N           vblank period (default 16)\n"
            "  --size WxH               toplevel size in configure events\n"
            "  --resize-after N:WxH     configure a new size after N commits\n"
@@ -81,6 +84,8 @@ const char* usage() {
            "  --vanish-after N         misbehave: vanish after N commits\n"
            "  --vanish client|display  how: drop the committing client, or the whole display\n"
            "  --run-for-ms N           exit after N ms (default: on SIGINT/SIGTERM)\n"
+           "  --png PATH               at exit, write a checked frame as a PNG (RGB)\n"
+           "  --png-frame K            which: the K-th frame checked (default: the last)\n"
            "Prints \"listening on NAME\" when ready and a summary line at exit; exits 0 when no\n"
            "stale, torn or overwritten frame was seen, 2 when one was, 1 on errors.\n";
 }
@@ -96,7 +101,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         const std::string_view flag = argv[i];
         // Every flag but the switches takes one value.
         const bool is_switch = flag == "--no-implicit-sync" || flag == "--never-release" ||
-                               flag == "--release-twice" || flag == "--help" || flag == "-h";
+                               flag == "--release-twice" || flag == "--content-agnostic" ||
+                               flag == "--help" || flag == "-h";
         std::string_view value;
         if (!is_switch) {
             if (i + 1 >= argc) {
@@ -117,6 +123,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             options.release_misbehaviour = ReleaseMisbehaviour::never;
         } else if (flag == "--release-twice") {
             options.release_misbehaviour = ReleaseMisbehaviour::twice;
+        } else if (flag == "--content-agnostic") {
+            options.content_agnostic = true;
         } else if (flag == "--socket") {
             options.socket_name = value;
         } else if (flag == "--hold-ms") {
@@ -192,6 +200,16 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             }
         } else if (flag == "--run-for-ms") {
             if (!parse_number(value, options.run_for_ms)) {
+                return bad();
+            }
+        } else if (flag == "--png") {
+            if (value.empty()) {
+                return bad();
+            }
+            options.png_path = value;
+            options.capture = true;
+        } else if (flag == "--png-frame") {
+            if (!parse_number(value, options.capture_frame) || options.capture_frame == 0) {
                 return bad();
             }
         } else {

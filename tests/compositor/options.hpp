@@ -60,6 +60,18 @@ struct Options {
     // black (never written), or a buffer whose content hashes as when it was last read is stale.
     std::optional<uint32_t> first_frame = 0;
     uint32_t frame_step = 1;
+    // For real clients (vkcube), which draw what they like: no frame colours, so no torn,
+    // skipped or order check. What stays: stale (a buffer that was never written, all zero, or
+    // whose content hashes as when the compositor last read it although a new frame was
+    // presented into it) and the overwrite check. A client that presents a buffer again
+    // without changing a pixel reads as stale here too.
+    bool content_agnostic = false;
+
+    // --- a copy of one frame, for a person to look at ----------------------------------------
+    // Keep the pixels of the capture_frame-th checked frame (counted over all surfaces,
+    // 1-based; 0: the last one). The executable writes it as a PNG (--png PATH).
+    bool capture = false;
+    uint64_t capture_frame = 0;
 
     // --- output ----------------------------------------------------------------------------
     // The "vblank": frame callbacks and presentation feedback are sent on this period.
@@ -88,6 +100,7 @@ struct Options {
 
     // --- executable only ---------------------------------------------------------------------
     uint32_t run_for_ms = 0;  // exit after this long (0: on SIGINT/SIGTERM only)
+    std::string png_path;     // write the captured frame here at exit (sets capture)
 };
 
 // The advertised format list after defaults and reject_format are applied.

@@ -108,6 +108,16 @@ void Stats::mark_overwritten(size_t index) {
     changed_.notify_all();
 }
 
+void Stats::keep_image(FrameImage image) {
+    std::lock_guard lock(mutex_);
+    image_ = std::move(image);
+}
+
+std::optional<FrameImage> Stats::kept_image() const {
+    std::lock_guard lock(mutex_);
+    return image_;
+}
+
 bool Stats::wait_until(const std::function<bool(const Counters&)>& done,
                        std::chrono::nanoseconds timeout) const {
     std::unique_lock lock(mutex_);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "compositor/frame_image.hpp"
+
 namespace sb::compositor {
 
 struct Counters {
@@ -84,6 +86,10 @@ class Stats {
     size_t add_record(const CommitRecord& record);
     void mark_overwritten(size_t index);
 
+    // The frame kept for a person to look at (Options::capture); replaces any earlier one.
+    void keep_image(FrameImage image);
+    [[nodiscard]] std::optional<FrameImage> kept_image() const;
+
     // Blocks until `done(counters)` holds or `timeout` passes; returns whether it held.
     bool wait_until(const std::function<bool(const Counters&)>& done,
                     std::chrono::nanoseconds timeout) const;
@@ -96,6 +102,7 @@ class Stats {
     mutable std::condition_variable changed_;
     Counters counters_;
     std::vector<CommitRecord> records_;
+    std::optional<FrameImage> image_;
 };
 
 }  // namespace sb::compositor

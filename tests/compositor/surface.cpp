@@ -326,7 +326,12 @@ void Surface::check_content(QueuedCommit& commit) {
     // The bracket waits for write fences by itself and without a deadline, so it is used only
     // once they have signalled; the control (no implicit sync) and a timed-out wait read raw.
     const bool bracketed = server_.options.honour_implicit_sync && !commit.timed_out;
-    auto content = buffer.read(bracketed);
+    const uint64_t frame_read = ++server_.frames_read;
+    std::optional<FrameImage> image;
+    if (wants_image(frame_read)) {
+        image.emplace();
+    }
+    auto content = buffer.read(bracketed, image ? &*image : nullptr);
     record.commit_to_read = Clock::now() - commit.committed_at;
     if (!content) {
         std::fprintf(stderr, "[compositor] surface %u buffer %u: %s\n", id_, buffer.id(),
@@ -338,7 +343,32 @@ void Surface::check_content(QueuedCommit& commit) {
     record.first_pixel = content->first_pixel;
     record.uniform = content->uniform;
     record.hash = content->hash;
-    record.frame = frame_from_pixel(content->first_pixel, buffer.pixel_order());
+    if (server_.options.content_agnostic) {
+        record.stale = unwritten_or_unchanged(*content, buffer.last_read_hash);
+    } else {
+        judge_frame_colours(record, *content, buffer);
+    }
+    buffer.last_read_hash = content->hash;
+    if (image) {
+        image->frame_checked = frame_read;
+        server_.stats.keep_image(std::move(*image));
+    }
+    CompositeJobs::Job* composite =
+        server_.composites ? server_.composites->start(commit.buffer, content->hash) : nullptr;
+    CompositeJobs::set_record(composite, server_.stats.add_record(record));
+    if (record.stale || record.torn) {
+        std::fprintf(stderr, "[compositor] %s\n", describe(record).c_str());
+    }
+}
+
+bool Surface::wants_image(uint64_t frame_read) const {
+    const Options& options = server_.options;
+    return options.capture && (options.capture_frame == 0 || options.capture_frame == frame_read);
+}
+
+void Surface::judge_frame_colours(CommitRecord& record, const Content& content,
+                                  const Buffer& buffer) {
+    record.frame = frame_from_pixel(content.first_pixel, buffer.pixel_order());
 
     // Torn: mixed content. Stale: a whole frame, but an old one: never written (black), older
     // than expected, not newer than the surface's last frame, or exactly what this buffer held
@@ -352,8 +382,8 @@ void Surface::check_content(QueuedCommit& commit) {
     } else if (last_frame_ && options.frame_step != 0) {
         record.expected_frame = *last_frame_ + options.frame_step;
     }
-    record.torn = !content->uniform;
-    const bool same_as_last_read = buffer.last_read_hash == content->hash;
+    record.torn = !content.uniform;
+    const bool same_as_last_read = buffer.last_read_hash == content.hash;
     const bool not_newer = record.frame && last_frame_ && *record.frame <= *last_frame_;
     const bool older_than_expected =
         record.frame && record.expected_frame && *record.frame < *record.expected_frame;
@@ -361,15 +391,8 @@ void Surface::check_content(QueuedCommit& commit) {
         !record.torn && (!record.frame || not_newer || older_than_expected || same_as_last_read);
     record.skipped = !record.torn && !record.stale && record.expected_frame &&
                      *record.frame > *record.expected_frame;
-    buffer.last_read_hash = content->hash;
     if (!record.torn && !record.stale) {
         last_frame_ = record.frame;
-    }
-    CompositeJobs::Job* composite =
-        server_.composites ? server_.composites->start(commit.buffer, content->hash) : nullptr;
-    CompositeJobs::set_record(composite, server_.stats.add_record(record));
-    if (record.stale || record.torn) {
-        std::fprintf(stderr, "[compositor] %s\n", describe(record).c_str());
     }
 }
 

@@ -18,7 +18,9 @@
 #include <memory>
 #include <optional>
 
+#include "compositor/content.hpp"
 #include "compositor/resource_list.hpp"
+#include "compositor/stats.hpp"
 
 namespace sb::compositor {
 
@@ -82,6 +84,10 @@ class Surface {
     void advance();
     void latch(QueuedCommit& commit);
     void check_content(QueuedCommit& commit);
+    // Whether the frame_read-th frame read (all surfaces) is the one Options::capture keeps.
+    [[nodiscard]] bool wants_image(uint64_t frame_read) const;
+    // The frame-colour checks (torn, stale, skipped) of a client that draws frame_colour.hpp.
+    void judge_frame_colours(CommitRecord& record, const Content& content, const Buffer& buffer);
     void release(const std::shared_ptr<Buffer>& buffer);
     void discard_feedback(ResourceList& feedbacks);
 

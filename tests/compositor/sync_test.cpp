@@ -9,7 +9,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -169,11 +172,14 @@ class LateGpu : public CompositorSync {
     // honoured), or once the compositor has read the buffer (the control, which does not
     // wait), so that neither outcome depends on timing.
     // `in_halves`: the GPU writes the top half before the commit and the bottom half late.
-    LateGpuRun run(bool honour_implicit_sync, bool in_halves = false) {
+    // `content_agnostic`: the mode for real clients (no frame colours).
+    LateGpuRun run(bool honour_implicit_sync, bool in_halves = false,
+                   bool content_agnostic = false) {
         Options options;
         options.hold_ms = 20;
         options.first_frame = 0;  // the default, spelled out: a consistent lag is stale too
         options.honour_implicit_sync = honour_implicit_sync;
+        options.content_agnostic = content_agnostic;
         open(options);
         ClientBuffer* buffers[2] = {&new_buffer(), &new_buffer()};
         for (uint32_t frame = 0; frame < kFrames; ++frame) {
@@ -258,9 +264,37 @@ TEST_F(LateGpu, HonouringImplicitSyncAHalfWrittenFrameIsNeverSeen) {
     EXPECT_EQ(r.counters.sync_errors(), 0u);
 }
 
+TEST_F(LateGpu, ContentAgnosticHonouringImplicitSyncSeesNoStaleFrame) {
+    const LateGpuRun r = run(true, /*in_halves=*/false, /*content_agnostic=*/true);
+    EXPECT_EQ(r.counters.frames_checked, kFrames);
+    EXPECT_EQ(r.counters.sync_errors(), 0u);
+    EXPECT_EQ(r.counters.skipped, 0u);
+    for (const CommitRecord& record : r.records) {
+        EXPECT_FALSE(record.frame.has_value()) << "no frame colours in this mode";
+        EXPECT_TRUE(record.waited);
+    }
+}
+
+// Without knowing what the client draws, the control is caught where a buffer reads as never
+// written (its first use) or unchanged since its last read. A client that is late by the same
+// amount every frame shows each buffer's previous frame, which differs from the last read: that
+// is invisible to this mode, which is why the real-client tests add jitter to the GPU time and
+// rely on the overwrite check as well (tests/clients/README.md).
+TEST_F(LateGpu, ContentAgnosticControlCatchesUnwrittenBuffersButNotAConsistentLag) {
+    const LateGpuRun r = run(false, /*in_halves=*/false, /*content_agnostic=*/true);
+    EXPECT_EQ(r.counters.frames_checked, kFrames);
+    EXPECT_EQ(r.counters.stale, 2u);
+    EXPECT_EQ(r.counters.torn, 0u);
+    ASSERT_EQ(r.records.size(), kFrames);
+    for (uint32_t i = 0; i < kFrames; ++i) {
+        EXPECT_EQ(r.records[i].stale, i < 2) << describe(r.records[i]);
+    }
+}
+
 // --- (c) writes after wl_buffer.release, while the compositor's read fence is pending ---------
 
-class AfterRelease : public CompositorSync {
+// Parameter: content-agnostic mode (the overwrite check needs no frame colours).
+class AfterRelease : public CompositorSync, public ::testing::WithParamInterface<bool> {
   protected:
     static constexpr uint32_t kFrames = 4;
     static constexpr uint32_t kHoldMs = 200;
@@ -269,11 +303,16 @@ class AfterRelease : public CompositorSync {
         CompositorSync::SetUp();
         Options options;
         options.hold_ms = kHoldMs;
+        options.content_agnostic = GetParam();
         open(options);
     }
 };
 
-TEST_F(AfterRelease, WritingRightAfterReleaseIsCaughtAsOverwrite) {
+INSTANTIATE_TEST_SUITE_P(Modes, AfterRelease, ::testing::Bool(), [](const auto& info) {
+    return info.param ? "ContentAgnostic" : "FrameColours";
+});
+
+TEST_P(AfterRelease, WritingRightAfterReleaseIsCaughtAsOverwrite) {
     ClientBuffer& buffer = new_buffer();
     ASSERT_OK(TestClient::fill(buffer, 0));
     client_->present(buffer);
@@ -298,7 +337,7 @@ TEST_F(AfterRelease, WritingRightAfterReleaseIsCaughtAsOverwrite) {
     }
 }
 
-TEST_F(AfterRelease, WaitingForTheBufferToBeIdleForWritingIsSafe) {
+TEST_P(AfterRelease, WaitingForTheBufferToBeIdleForWritingIsSafe) {
     ClientBuffer& buffer = new_buffer();
     ASSERT_OK(TestClient::fill(buffer, 0));
     client_->present(buffer);
@@ -320,7 +359,71 @@ TEST_F(AfterRelease, WaitingForTheBufferToBeIdleForWritingIsSafe) {
     EXPECT_EQ(c.read_fences_signalled, kFrames);
 }
 
-// --- (d) misbehaviour -------------------------------------------------------------------------
+// --- (d) a copy of a frame for a person (--png) -----------------------------------------------
+
+class Capture : public CompositorSync {
+  protected:
+    // Presents frames 0..frames-1 (well behaved) into a compositor that captures frame
+    // `capture_frame` (0: the last), and returns what it kept.
+    std::optional<FrameImage> present_and_capture(uint32_t frames, uint64_t capture_frame) {
+        Options options;
+        options.hold_ms = 10;
+        options.capture = true;
+        options.capture_frame = capture_frame;
+        open(options);
+        ClientBuffer* buffers[2] = {&new_buffer(DRM_FORMAT_ABGR8888),
+                                    &new_buffer(DRM_FORMAT_ABGR8888)};
+        for (uint32_t frame = 0; frame < frames; ++frame) {
+            ClientBuffer& buffer = *buffers[frame % 2];
+            EXPECT_TRUE(wait_release(buffer, frame / 2));
+            EXPECT_EQ(must(buffer.dma_buf.wait_idle(Access::write, kDeadline)), WaitOutcome::ready);
+            EXPECT_OK(TestClient::fill(buffer, frame));
+            client_->present(buffer);
+            EXPECT_TRUE(wait_frame_done(frame + 1));
+        }
+        EXPECT_TRUE(wait_checked(frames));
+        return compositor_->captured_frame();
+    }
+
+    // Every pixel of `image` is frame `frame`'s colour, as an ABGR8888 buffer holds it.
+    static void expect_frame(const FrameImage& image, uint32_t frame) {
+        EXPECT_EQ(image.width, static_cast<int32_t>(kSize));
+        EXPECT_EQ(image.height, static_cast<int32_t>(kSize));
+        EXPECT_EQ(image.format, static_cast<uint32_t>(DRM_FORMAT_ABGR8888));
+        ASSERT_EQ(image.pixels.size(), size_t{kSize} * kSize * 4);
+        const uint32_t expected = frame_pixel(frame, PixelOrder::abgr);
+        for (size_t i = 0; i < image.pixels.size(); i += 4) {
+            uint32_t pixel = 0;
+            std::memcpy(&pixel, &image.pixels[i], 4);
+            ASSERT_EQ(pixel, expected) << "pixel " << i / 4;
+        }
+    }
+};
+
+TEST_F(Capture, KeepsTheKthFrameRead) {
+    const auto image = present_and_capture(4, 2);
+    ASSERT_TRUE(image.has_value());
+    EXPECT_EQ(image->frame_checked, 2u);
+    expect_frame(*image, 1);
+}
+
+TEST_F(Capture, WithoutAFrameNumberKeepsTheLastFrameRead) {
+    const auto image = present_and_capture(3, 0);
+    ASSERT_TRUE(image.has_value());
+    EXPECT_EQ(image->frame_checked, 3u);
+    expect_frame(*image, 2);
+}
+
+TEST_F(Capture, OffByDefault) {
+    open(Options{});
+    ClientBuffer& buffer = new_buffer();
+    ASSERT_OK(TestClient::fill(buffer, 0));
+    client_->present(buffer);
+    ASSERT_TRUE(wait_checked(1));
+    EXPECT_FALSE(compositor_->captured_frame().has_value());
+}
+
+// --- (e) misbehaviour -------------------------------------------------------------------------
 
 TEST_F(CompositorSync, NeverReleaseSendsNoReleaseAtAll) {
     Options options;
@@ -512,8 +615,17 @@ TEST_F(CompositorSync, ExecutableChecksFramesAndPrintsASummaryAtExit) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
-    const char* argv[] = {SYNCBRIDGE_TEST_COMPOSITOR, "--hold-ms", "20", "--socket",
-                          "wayland-syncbridge-exe",   nullptr};
+    const std::string png = std::string(std::getenv("XDG_RUNTIME_DIR")) + "/frame.png";
+    const char* argv[] = {SYNCBRIDGE_TEST_COMPOSITOR,
+                          "--hold-ms",
+                          "20",
+                          "--socket",
+                          "wayland-syncbridge-exe",
+                          "--png",
+                          png.c_str(),
+                          "--png-frame",
+                          "3",
+                          nullptr};
     pid_t pid = -1;
     const int spawned =
         ::posix_spawn(&pid, argv[0], &actions, nullptr, const_cast<char* const*>(argv), environ);
@@ -555,6 +667,7 @@ TEST_F(CompositorSync, ExecutableChecksFramesAndPrintsASummaryAtExit) {
     // A composite still holding its fence is finished (checked, signalled) at exit.
     ASSERT_EQ(::kill(pid, SIGTERM), 0);
     const std::string summary = read_line(read_end.get(), Clock::now() + kStartup, buffered);
+    const std::string wrote = read_line(read_end.get(), Clock::now() + kStartup, buffered);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
     reaper.pid = -1;
@@ -563,6 +676,10 @@ TEST_F(CompositorSync, ExecutableChecksFramesAndPrintsASummaryAtExit) {
          {"commits=6 ", "frames_checked=5 ", "stale=0 ", "torn=0 ", "overwrites=0 "}) {
         EXPECT_NE(summary.find(expected), std::string::npos) << expected << " in " << summary;
     }
+    // The PNG itself is decoded by the host tests (png_test.cpp); here: it was written.
+    EXPECT_EQ(wrote, "syncbridge-test-compositor: wrote " + png + " (64x64, frame 3 read)");
+    std::error_code ec;
+    EXPECT_GT(std::filesystem::file_size(png, ec), 8u) << ec.message();
 }
 
 }  // namespace

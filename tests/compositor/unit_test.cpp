@@ -100,6 +100,25 @@ TEST(CompositorContent, OffsetRectAndBounds) {
     EXPECT_FALSE(inspect_pixels(memory.data(), memory.size(), PixelRect{0, 64, 16, 10}).uniform);
 }
 
+TEST(CompositorContent, AgnosticStaleIsUnwrittenOrUnchangedSinceTheLastRead) {
+    const PixelRect rect{0, 64, 16, 8};
+    auto zero = solid(64, 8, 0u, 16);
+    const Content never_written = inspect_pixels(zero.data(), zero.size(), rect);
+    EXPECT_TRUE(unwritten_or_unchanged(never_written, std::nullopt));
+
+    auto memory = solid(64, 8, 0x3333'3333u, 16);  // vkcube's clear colour, with its alpha
+    const uint32_t cube = 0xFF80'4020u;
+    std::memcpy(memory.data() + size_t{3 * 64 + 5 * 4}, &cube, 4);
+    const Content frame = inspect_pixels(memory.data(), memory.size(), rect);
+    EXPECT_FALSE(unwritten_or_unchanged(frame, std::nullopt));  // first read of the buffer
+    EXPECT_TRUE(unwritten_or_unchanged(frame, frame.hash));     // the same as last time
+    EXPECT_FALSE(unwritten_or_unchanged(frame, frame.hash + 1));
+    // Opaque black is drawn content, not an unwritten buffer.
+    auto black = solid(64, 8, 0xFF00'0000u, 16);
+    EXPECT_FALSE(
+        unwritten_or_unchanged(inspect_pixels(black.data(), black.size(), rect), std::nullopt));
+}
+
 ParsedOptions parse(std::vector<const char*> args) {
     args.insert(args.begin(), "syncbridge-test-compositor");
     return parse_options(static_cast<int>(args.size()), args.data());
@@ -112,6 +131,8 @@ TEST(CompositorOptions, DefaultsAdvertiseFourLinearFormats) {
     EXPECT_TRUE(o.honour_implicit_sync);
     EXPECT_EQ(o.first_frame, 0u);
     EXPECT_EQ(o.release_misbehaviour, ReleaseMisbehaviour::none);
+    EXPECT_FALSE(o.content_agnostic);
+    EXPECT_FALSE(o.capture);
     const auto formats = effective_formats(o);
     ASSERT_EQ(formats.size(), 4u);
     for (const auto& f : formats) {
@@ -152,7 +173,12 @@ TEST(CompositorOptions, EveryFlag) {
                                "--vanish",
                                "display",
                                "--run-for-ms",
-                               "1500"});
+                               "1500",
+                               "--content-agnostic",
+                               "--png",
+                               "/tmp/frame.png",
+                               "--png-frame",
+                               "40"});
     ASSERT_TRUE(parsed.options.has_value()) << parsed.error;
     const Options& o = *parsed.options;
     EXPECT_EQ(o.socket_name, "wl-test");
@@ -177,6 +203,10 @@ TEST(CompositorOptions, EveryFlag) {
     EXPECT_EQ(o.vanish_after_commits, 3u);
     EXPECT_EQ(o.vanish_mode, VanishMode::display);
     EXPECT_EQ(o.run_for_ms, 1500u);
+    EXPECT_TRUE(o.content_agnostic);
+    EXPECT_EQ(o.png_path, "/tmp/frame.png");
+    EXPECT_TRUE(o.capture);
+    EXPECT_EQ(o.capture_frame, 40u);
 }
 
 TEST(CompositorOptions, BadInputIsAnErrorNotADefault) {
@@ -191,6 +221,8 @@ TEST(CompositorOptions, BadInputIsAnErrorNotADefault) {
                                                            {"--resize-after", "3"},
                                                            {"--format", "ABC"},
                                                            {"--first-frame", "some"},
+                                                           {"--png", ""},
+                                                           {"--png-frame", "0"},
                                                            {"--bogus"}}) {
         const auto parsed = parse(args);
         EXPECT_FALSE(parsed.options.has_value()) << args[0];
