@@ -13,6 +13,21 @@ export VK_ADD_LAYER_PATH="$4:$5"
 # syncbridge above gpusim: the first layer named is the one nearest the app.
 export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim
 export GPUSIM_LATENCY_MS=16 GPUSIM_JITTER_MS=8
+# SWAPCHAIN_DRIVER=lavapipe25: the same scenarios over a real explicit-sync-only dma-buf driver,
+# lavapipe 25 from the backports prefix (tools/vm/run --backports, Linux 6.12 for udmabuf), with
+# syncbridge alone above it.
+driver=${SWAPCHAIN_DRIVER:-gpusim}
+expected_layers="VK_LAYER_SYNCBRIDGE_wsi VK_LAYER_SYNCBRIDGE_gpusim "
+if [ "$driver" = lavapipe25 ]; then
+  if [ -z "${SYNCBRIDGE_BACKPORTS:-}" ] || [ ! -d "$SYNCBRIDGE_BACKPORTS" ]; then
+    echo "SKIP: no backports prefix (run tools/backports/fetch, boot with --backports)"
+    exit 77
+  fi
+  # shellcheck source=/dev/null
+  . "$(dirname "$0")/../../tools/backports/env" "$SYNCBRIDGE_BACKPORTS" || exit 1
+  export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi
+  expected_layers="VK_LAYER_SYNCBRIDGE_wsi "
+fi
 export SYNCBRIDGE_LOG=debug
 XDG_RUNTIME_DIR=$(mktemp -d /tmp/swapchain-xdg.XXXXXX) || exit 1  # mktemp -d: mode 0700
 export XDG_RUNTIME_DIR
@@ -245,7 +260,7 @@ check_layer_order() {
   local order
   order=$(device_call_stack "$current_log.app.err")
   seconds=0
-  if [ "$order" = "VK_LAYER_SYNCBRIDGE_wsi VK_LAYER_SYNCBRIDGE_gpusim " ]; then
+  if [ "$order" = "$expected_layers" ]; then
     verdict layer-order ""
     say "     device call stack: app > ${order}> driver"
   else
@@ -300,6 +315,20 @@ case_resize() { # STRATEGY
   say "     recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
 }
 
+# A driver that imports dma-bufs but cannot export them (gpusim GPUSIM_DMA_BUF_EXPORT=0): the
+# layer allocates the swapchain's memory itself, and the frames are as correct as ever.
+case_import_only() { # MODE
+  local name="import-only-$1"
+  run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import GPUSIM_DMA_BUF_EXPORT=0 -- \
+    --frames 300 --present-mode "$1" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p
+  p=$(frames_problems import 300)
+  grep -q "swapchain memory comes from" "$current_log.app.err" ||
+    p="$p the layer did not allocate the memory;"
+  verdict "$name" "$p"
+  say "     $(grep -o 'swapchain memory comes from [^(]*' "$current_log.app.err" | head -n 1); $(counters_line)"
+}
+
 # 1000 frames (64x64: the fds are the point, and the compositor reads every pixel): no fd growth between frame 10 and the end.
 case_fd_growth() { # STRATEGY
   local name="fds-1000-frames-$1"
@@ -339,6 +368,7 @@ case "$group" in
       case_control mailbox "$strategy"
       case_bridged_twin mailbox "$strategy"
     done
+    [ "$driver" = gpusim ] && case_import_only mailbox
     ;;
   errors)
     for strategy in import wait; do
