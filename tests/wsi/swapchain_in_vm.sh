@@ -384,6 +384,13 @@ case "$group" in
       case_recreate "$strategy"
     done
     ;;
+  recreate)
+    # The ASan build's run (kernel.wsi-app-asan): 100 recreations per strategy under
+    # AddressSanitizer with leak checking; a report makes the app exit non-zero.
+    for strategy in import wait; do
+      case_recreate "$strategy"
+    done
+    ;;
   one:*)
     # e.g. one:case_frames:fifo:import
     IFS=: read -r _ fn a b <<<"$group"
