@@ -63,6 +63,10 @@ kernel::Status Server::init() {
     if (!vblank) {
         return kernel::Error{ENOMEM, "wl_event_loop_add_timer(vblank)"};
     }
+    // wl_shm: drivers' own WSI (lavapipe's) presents through it; the benchmark's baseline.
+    if (wl_display_init_shm(display) != 0) {
+        return kernel::Error{ENOMEM, "wl_display_init_shm"};
+    }
     for (wl_global* global : {compositor_create(*this), xdg_shell_create(*this),
                               linux_dmabuf_create(*this), presentation_create(*this)}) {
         if (global == nullptr) {

@@ -210,6 +210,10 @@ void Surface::add_frame_callback(wl_resource* callback) {
 }
 
 void Surface::attach(wl_resource* buffer) {
+    if (buffer != nullptr && wl_shm_buffer_get(buffer) != nullptr) {
+        attach_shm(buffer);
+        return;
+    }
     std::shared_ptr<Buffer> attached = Buffer::from_resource(buffer);
     if (buffer != nullptr && !attached) {
         wl_client_post_implementation_error(wl_resource_get_client(resource_),
@@ -218,6 +222,24 @@ void Surface::attach(wl_resource* buffer) {
     }
     pending_attached_ = true;
     pending_buffer_ = std::move(attached);
+}
+
+// A wl_shm buffer (a driver's own WSI, the benchmark's baseline) is "composited" at once: its
+// bytes are the client's until release, and it carries no fences. It is released right away and
+// the commit latches like one that attached nothing, with frame callbacks and feedback as usual.
+void Surface::attach_shm(wl_resource* buffer) {
+    wl_shm_buffer* shm = wl_shm_buffer_get(buffer);
+    wl_shm_buffer_begin_access(shm);
+    volatile const auto* first = static_cast<const uint8_t*>(wl_shm_buffer_get_data(shm));
+    (void)*first;  // touch the memory as a compositor's copy would
+    wl_shm_buffer_end_access(shm);
+    wl_buffer_send_release(buffer);
+    server_.stats.update([](Counters& c) {
+        c.shm_frames++;
+        c.releases_sent++;
+    });
+    pending_attached_ = false;
+    pending_buffer_.reset();
 }
 
 void Surface::commit() {

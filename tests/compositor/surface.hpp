@@ -97,6 +97,8 @@ class Surface {
     SurfaceRole* role_ = nullptr;
 
     // Double-buffered state (wl_surface.attach/frame, wp_presentation.feedback).
+    void attach_shm(wl_resource* buffer);
+
     bool pending_attached_ = false;
     std::shared_ptr<Buffer> pending_buffer_;
     ResourceList pending_callbacks_;
