@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# Runs inside the test VM: Debian's vkcube-wayland, a real client that knows nothing of these
+# tests, through syncbridge over gpusim (a slow explicit-sync GPU), in front of
+#   compositor: the test compositor in content-agnostic mode, which samples with implicit sync
+#               and holds each buffer longer than the GPU takes. Bridged, no frame may be stale
+#               or overwritten; the control (SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1, no fence
+#               goes into or out of the dma-bufs) must show stale or overwritten frames.
+#   weston:     weston 10 (headless, GL renderer: it imports the dma-bufs through EGL). Every
+#               frame vkcube presents must be committed, composited (its frame callback done)
+#               and its buffer released, and weston must not refuse a buffer.
+#
+# usage: vkcube_in_vm.sh compositor|weston COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
+#          [--frames N] [--size WxH] [--hold-ms N] [--png PATH [--png-frame K]] [--logs DIR]
+#   --frames: vkcube's frame count (500); --size: its window (default vkcube's 500x500);
+#   --hold-ms: the test compositor's read hold; --png: write the bridged run's K-th frame read
+#   (default 100) there; --logs: keep every log in DIR (a writable share, to read them after).
+set -u
+group=$1 compositor=$2
+export VK_ADD_LAYER_PATH="$3:$4"
+shift 4
+frames=500 size=256x256 hold_ms=100 png='' png_frame=100 logs=''
+while [ $# -gt 0 ]; do
+  case $1 in
+    --frames) frames=$2 ;;
+    --size) size=$2 ;;
+    --hold-ms) hold_ms=$2 ;;
+    --png) png=$2 ;;
+    --png-frame) png_frame=$2 ;;
+    --logs) logs=$2 ;;
+    *) echo "vkcube_in_vm.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+# syncbridge above gpusim: the first layer named is the one nearest the app.
+export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim
+# GPU time 16..32 ms: the jitter matters. A GPU late by the same amount every frame makes the
+# control show each buffer's previous frame, which still differs from what the compositor read
+# from that buffer last time, so the stale check alone would not see it (tests/clients/README.md).
+export GPUSIM_LATENCY_MS=${GPUSIM_LATENCY_MS:-16} GPUSIM_JITTER_MS=${GPUSIM_JITTER_MS:-16}
+export SYNCBRIDGE_LOG=debug
+# The first frames wait for lavapipe to compile vkcube's shaders (seconds under TCG); vgem's
+# own fence timeout is 10 s.
+wait_timeout_ms=8000
+app_timeout=400
+
+XDG_RUNTIME_DIR=$(mktemp -d /tmp/vkcube-xdg.XXXXXX) || exit 1 # mode 0700
+export XDG_RUNTIME_DIR
+[ -n "$logs" ] || logs=$XDG_RUNTIME_DIR/logs
+mkdir -p "$logs"
+vkcube_args=(--c "$frames")
+if [ -n "$size" ]; then
+  vkcube_args+=(--width "${size%x*}" --height "${size#*x}")
+fi
+failures=0
+
+say() { printf '%s\n' "$*"; }
+fail() {
+  say "FAIL $*"
+  failures=$((failures + 1))
+}
+
+# Parsing and waiting use bash builtins where they can: in the TCG VM every program started
+# costs ~0.2 s (exec over 9p).
+# A FIFO nobody writes to: `read -t` on it is a sleep without a process.
+mkfifo "$XDG_RUNTIME_DIR/nap" && exec {sleep_fd}<>"$XDG_RUNTIME_DIR/nap" || exit 1
+nap() { read -r -t "$1" -u "$sleep_fd" || true; }
+
+# The rest of the first line of FILE that starts with PREFIX (empty if none).
+line_after() { # FILE PREFIX
+  local line
+  while IFS= read -r line; do
+    if [[ $line == "$2"* ]]; then
+      printf '%s' "${line#"$2"}"
+      return
+    fi
+  done <"$1"
+}
+
+# KEY=VALUE words of LINE into the associative array NAME.
+parse_fields() { # NAME LINE
+  local -n into=$1
+  local word
+  into=()
+  for word in $2; do
+    # shellcheck disable=SC2034 # written through the nameref
+    [[ $word == *=* ]] && into[${word%%=*}]=${word#*=}
+  done
+}
+
+# Runs vkcube-wayland on WAYLAND_DISPLAY with the extra environment VAR=VALUE...; sets
+# app_status, seconds and strategy (from the layer's debug line). Its stderr goes to LOG.err.
+run_vkcube() { # LOG [VAR=VALUE...]
+  local log=$1 line started=$SECONDS
+  shift
+  (
+    for assignment in "$@"; do export "${assignment?}"; done
+    exec timeout -k 5 "$app_timeout" vkcube-wayland "${vkcube_args[@]}" >"$log.out" 2>"$log.err"
+  )
+  app_status=$?
+  seconds=$((SECONDS - started))
+  # "[syncbridge] debug: swapchain 0x...: 500x500, 3 images, present mode 2, strategy import"
+  line=$(line_after "$log.err" "[syncbridge] debug: swapchain ")
+  strategy=${line##* strategy }
+  swapchain=${line#*: }
+}
+
+# --- the test compositor ---------------------------------------------------------------------
+
+# One run in front of a fresh test compositor; sets the counters array, comp_status, and the
+# run_vkcube results. Extra compositor flags, then --, then the app's extra environment.
+compositor_run() { # NAME [COMPOSITOR_ARGS...] -- [VAR=VALUE...]
+  local name=$1 log="$logs/$1" i socket=
+  shift
+  local comp_args=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do comp_args+=("$1"); shift; done
+  shift
+  : >"$log.comp.out"
+  "$compositor" --content-agnostic --hold-ms "$hold_ms" --wait-timeout-ms "$wait_timeout_ms" \
+    "${comp_args[@]}" >>"$log.comp.out" 2>"$log.comp.err" &
+  local comp_pid=$!
+  for ((i = 0; i < 400; i++)); do
+    socket=$(line_after "$log.comp.out" "listening on ")
+    [ -n "$socket" ] && break
+    kill -0 "$comp_pid" 2>/dev/null || break
+    nap 0.025
+  done
+  if [ -z "$socket" ]; then
+    fail "$name: the compositor did not start"
+    cat "$log.comp.err"
+    return 1
+  fi
+  WAYLAND_DISPLAY=$socket run_vkcube "$log" "$@"
+  kill -TERM "$comp_pid" 2>/dev/null
+  wait "$comp_pid"
+  comp_status=$?
+  parse_fields counters "$(line_after "$log.comp.out" "syncbridge-test-compositor: ")"
+  png_line=$(line_after "$log.comp.out" "syncbridge-test-compositor: wrote ")
+  say "     $name: vkcube exit $app_status in ${seconds}s, swapchain ${swapchain:-none}; compositor exit $comp_status"
+  say "       ${counters[frames_checked]-?} frames read, ${counters[read_fences]-?} composited, ${counters[releases]-?} released; stale ${counters[stale]-?}, overwrites ${counters[overwrites]-?}, write-fence waits ${counters[fence_waits]-?}, wait timeouts ${counters[wait_timeouts]-?}"
+}
+
+# Prints the logs of run NAME after a failure.
+dump_run() { # NAME
+  say "  --- vkcube stderr, last 20 lines"
+  tail -n 20 "$logs/$1.err" | sed 's/^/  /'
+  say "  --- compositor stderr, last 10 lines"
+  tail -n 10 "$logs/$1.comp.err" | sed 's/^/  /'
+}
+
+group_compositor() {
+  local png_args=() p=
+  declare -gA counters
+  if [ -n "$png" ]; then
+    png_args=(--png "$png" --png-frame "$png_frame")
+  fi
+
+  say "vkcube-wayland --c $frames through syncbridge over gpusim (GPU ${GPUSIM_LATENCY_MS}+0..${GPUSIM_JITTER_MS} ms), test compositor (content-agnostic, hold ${hold_ms} ms)"
+  compositor_run bridged "${png_args[@]}" -- || return
+  local b_read=${counters[frames_checked]-?} b_comp=${counters[read_fences]-?}
+  local b_rel=${counters[releases]-?} b_stale=${counters[stale]-?} b_over=${counters[overwrites]-?}
+  local b_seconds=$seconds
+  [ "$app_status" = 0 ] || p="$p vkcube exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  [ "$strategy" = import ] || p="$p strategy '$strategy', expected import;"
+  for c in stale overwrites wait_timeouts read_errors read_fences_refused; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "$b_read" = "$frames" ] || p="$p $b_read frames read, expected $frames;"
+  [ "$b_comp" = "$frames" ] || p="$p $b_comp frames composited, expected $frames;"
+  [ "$b_rel" = "$frames" ] || p="$p $b_rel buffers released, expected $frames;"
+  if [ -n "$png" ]; then
+    [ -n "$png_line" ] && say "     bridged frame as PNG: $png_line" || p="$p no PNG written;"
+  fi
+  if [ -z "$p" ]; then say "ok   bridged"; else fail "bridged:$p"; dump_run bridged; fi
+
+  p=
+  compositor_run control -- SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 || return
+  local c_read=${counters[frames_checked]-?} c_stale=${counters[stale]-0} c_over=${counters[overwrites]-0}
+  [ "$app_status" = 0 ] || p="$p vkcube exit $app_status;"
+  grep -q 'SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1' "$logs/control.err" ||
+    p="$p the layer did not acknowledge SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1;"
+  [ $((c_stale + c_over)) -gt 0 ] || p="$p the control saw no stale or overwritten frame;"
+  if [ -z "$p" ]; then say "ok   control (fence transfers off) is caught"; else fail "control:$p"; dump_run control; fi
+
+  say ""
+  say "                      bridged   control (no fence transfer)"
+  printf '  frames read      %10s %10s\n' "$b_read" "$c_read"
+  printf '  stale            %10s %10s\n' "$b_stale" "$c_stale"
+  printf '  overwritten      %10s %10s\n' "$b_over" "$c_over"
+  printf '  seconds          %10s %10s\n' "$b_seconds" "$seconds"
+}
+
+# --- weston ----------------------------------------------------------------------------------
+
+# Counts, in a WAYLAND_DEBUG=client log, the wl_surface commits that carry an attach, the
+# frame callbacks done, the wl_buffer.release events, linux-dmabuf buffers created and failed,
+# and wl_shm pools (there must be none: they would mean the driver's own WSI presented).
+# libwayland 1.21 writes objects as iface@id, 1.22+ as iface#id.
+count_protocol() { # LOG
+  awk '
+    { sub(/^\[[ 0-9.]*\] */, "") }
+    # The object a line is about: "wl_surface@5" in "-> wl_surface@5.commit()".
+    function object() { match($0, /[a-z_0-9]+[@#][0-9]+/); return substr($0, RSTART, RLENGTH) }
+    /^-> wl_surface[@#][0-9]+\.attach\(wl_buffer/ { attached[object()] = 1 }
+    /^-> wl_surface[@#][0-9]+\.commit\(\)/ { if (attached[object()]) commits++; attached[object()] = 0 }
+    /^-> wl_surface[@#][0-9]+\.frame\(new id wl_callback[@#][0-9]+\)/ { match($0, /wl_callback[@#][0-9]+/); frame_cb[substr($0, RSTART, RLENGTH)] = 1 }
+    /^wl_callback[@#][0-9]+\.done\(/ { if (frame_cb[object()]) { done++; delete frame_cb[object()] } }
+    /^wl_buffer[@#][0-9]+\.release\(\)/ { releases++ }
+    /^-> zwp_linux_buffer_params_v1[@#][0-9]+\.create(_immed)?\(/ { dmabuf++ }
+    /^zwp_linux_buffer_params_v1[@#][0-9]+\.failed\(/ { failed++ }
+    /^-> wl_shm[@#][0-9]+\.create_pool\(/ { shm++ }
+    END { printf "commits=%d done=%d releases=%d dmabuf=%d failed=%d shm=%d\n", commits, done, releases, dmabuf, failed, shm }
+  ' "$1"
+}
+
+group_weston() {
+  local log=$logs/weston p='' i
+  cat >"$XDG_RUNTIME_DIR/weston.ini" <<'EOF'
+[shell]
+panel-position=none
+background-color=0xff203040
+[input-method]
+path=
+EOF
+  # --use-gl: only the GL renderer advertises linux-dmabuf (EGL import on vgem).
+  weston --config="$XDG_RUNTIME_DIR/weston.ini" --backend=headless-backend.so --use-gl \
+    --width=640 --height=560 --idle-time=0 --socket=wayland-vkcube >"$log.weston" 2>&1 &
+  local weston_pid=$!
+  for ((i = 0; i < 1200; i++)); do
+    [ -S "$XDG_RUNTIME_DIR/wayland-vkcube" ] && break
+    kill -0 "$weston_pid" 2>/dev/null || break
+    nap 0.05
+  done
+  if [ ! -S "$XDG_RUNTIME_DIR/wayland-vkcube" ]; then
+    fail "weston did not start"
+    tail -n 20 "$log.weston"
+    return
+  fi
+  say "vkcube-wayland --c $frames through syncbridge over gpusim (GPU ${GPUSIM_LATENCY_MS}+0..${GPUSIM_JITTER_MS} ms) on $(weston --version) (headless, GL)"
+  WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client run_vkcube "$log"
+  kill -TERM "$weston_pid" 2>/dev/null
+  wait "$weston_pid"
+  local weston_status=$?
+  declare -A seen
+  parse_fields seen "$(count_protocol "$log.err")"
+  say "     vkcube exit $app_status in ${seconds}s, swapchain ${swapchain:-none}; weston exit $weston_status"
+  say "       ${seen[commits]} commits with a buffer, ${seen[done]} frame callbacks done, ${seen[releases]} buffers released; linux-dmabuf buffers ${seen[dmabuf]} (${seen[failed]} failed), wl_shm pools ${seen[shm]}"
+  [ "$app_status" = 0 ] || p="$p vkcube exit $app_status;"
+  [ "$strategy" = import ] || p="$p strategy '$strategy', expected import;"
+  [ "${seen[commits]}" = "$frames" ] || p="$p ${seen[commits]} commits with a buffer, expected $frames;"
+  # The frame callback of the last commit may still be on its way when vkcube exits, and the
+  # buffer on screen then is never released: it is destroyed with the swapchain.
+  [ "${seen[done]}" -ge $((frames - 1)) ] || p="$p ${seen[done]} frame callbacks done, expected $((frames - 1)) or more;"
+  [ "${seen[releases]}" -ge $((frames - 1)) ] || p="$p ${seen[releases]} releases, expected $((frames - 1)) or more;"
+  [ "${seen[dmabuf]}" -gt 0 ] || p="$p no linux-dmabuf buffer (was the layer in the path?);"
+  [ "${seen[failed]}" = 0 ] || p="$p ${seen[failed]} linux-dmabuf imports failed;"
+  [ "${seen[shm]}" = 0 ] || p="$p wl_shm used (the driver's WSI, not the layer's);"
+  if grep -iE 'dmabuf|dma-buf|import' "$log.weston" | grep -iE 'fail|error|unsupported|invalid' >"$log.weston.errors"; then
+    p="$p weston logged dma-buf import errors;"
+    sed 's/^/  /' "$log.weston.errors"
+  fi
+  if [ -z "$p" ]; then
+    say "ok   weston composited and released every frame"
+  else
+    fail "weston:$p"
+    say "  --- vkcube stderr (syncbridge lines), last 15"
+    grep '^\[syncbridge\]' "$log.err" | tail -n 15 | sed 's/^/  /'
+    say "  --- weston log, last 15 lines"
+    tail -n 15 "$log.weston" | sed 's/^/  /'
+  fi
+}
+
+case "$group" in
+  compositor) group_compositor ;;
+  weston) group_weston ;;
+  *)
+    say "unknown group $group"
+    exit 2
+    ;;
+esac
+say "vkcube $group: $failures failed"
+[ "$failures" -eq 0 ]
