@@ -1,4 +1,7 @@
+#include <algorithm>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
@@ -6,6 +9,61 @@
 #include "util/log.hpp"
 
 namespace sb::api {
+namespace {
+
+// The physical-device queries the layer's probe makes are core in 1.1. Under a 1.0 instance the
+// loader answers them for an ICD only when their extensions are enabled (else it reports "no
+// support": lavapipe 25 under vkcube looked SYNC_FD-less), so the layer enables them quietly.
+constexpr const char* kWantedInstanceExtensions[] = {
+    "VK_KHR_get_physical_device_properties2",
+    "VK_KHR_external_memory_capabilities",
+    "VK_KHR_external_semaphore_capabilities",
+    "VK_KHR_external_fence_capabilities",
+};
+
+std::vector<std::string> available_instance_extensions(PFN_vkGetInstanceProcAddr next_gipa) {
+    auto enumerate = reinterpret_cast<PFN_vkEnumerateInstanceExtensionProperties>(
+        next_gipa(VK_NULL_HANDLE, "vkEnumerateInstanceExtensionProperties"));
+    uint32_t count = 0;
+    if (enumerate == nullptr || enumerate(nullptr, &count, nullptr) != VK_SUCCESS) {
+        return {};
+    }
+    std::vector<VkExtensionProperties> props(count);
+    if (enumerate(nullptr, &count, props.data()) < 0) {
+        return {};
+    }
+    std::vector<std::string> names;
+    for (uint32_t i = 0; i < count; ++i) {
+        names.emplace_back(props[i].extensionName);
+    }
+    return names;
+}
+
+bool has(const std::vector<std::string>& list, const char* name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+// The app's extensions plus the ones the probe needs (1.0 apps only).
+std::vector<const char*> instance_extensions(const VkInstanceCreateInfo& info, uint32_t app_version,
+                                             PFN_vkGetInstanceProcAddr next_gipa) {
+    std::vector<const char*> names(info.ppEnabledExtensionNames,
+                                   info.ppEnabledExtensionNames + info.enabledExtensionCount);
+    if (app_version >= VK_API_VERSION_1_1) {
+        return names;
+    }
+    // The loader may not answer a layer's global query; then every one is tried, and the
+    // caller retries without them if the instance refuses.
+    const auto available = available_instance_extensions(next_gipa);
+    std::vector<std::string> enabled(names.begin(), names.end());
+    for (const char* wanted : kWantedInstanceExtensions) {
+        if ((available.empty() || has(available, wanted)) && !has(enabled, wanted)) {
+            names.push_back(wanted);
+        }
+    }
+    return names;
+}
+
+}  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
                                               const VkAllocationCallbacks* alloc,
@@ -19,17 +77,32 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     if (data == nullptr) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    const uint32_t app_version =
+        info->pApplicationInfo != nullptr && info->pApplicationInfo->apiVersion != 0
+            ? info->pApplicationInfo->apiVersion
+            : VK_API_VERSION_1_0;
+    const std::vector<const char*> extensions =
+        instance_extensions(*info, app_version, next->get_instance_proc_addr);
+    VkInstanceCreateInfo modified = *info;
+    modified.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
+    modified.ppEnabledExtensionNames = extensions.data();
     next->advance();
-    const VkResult result = next->create(info, alloc, instance);
+    VkResult result = next->create(&modified, alloc, instance);
+    if (result == VK_ERROR_EXTENSION_NOT_PRESENT &&
+        modified.enabledExtensionCount != info->enabledExtensionCount) {
+        // One of the layer's additions is missing below: the app's own list, as asked.
+        SB_LOG(warn,
+               "the instance lacks the 1.1 query extensions; a 1.0 app's driver may look "
+               "less capable than it is");
+        result = next->create(info, alloc, instance);
+    }
     if (result != VK_SUCCESS) {
         util::host_delete(alloc, data);
         return result;
     }
     data->handle = *instance;
     data->alloc = util::SavedAllocator(alloc);
-    if (info->pApplicationInfo != nullptr && info->pApplicationInfo->apiVersion != 0) {
-        data->app_api_version = info->pApplicationInfo->apiVersion;
-    }
+    data->app_api_version = app_version;
     dispatch::load_instance_table(data->next, *instance, next->get_instance_proc_addr);
     instances().insert(dispatch::dispatch_key(*instance), data);
     SB_LOG(debug, "instance %p created", static_cast<void*>(*instance));
