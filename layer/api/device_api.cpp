@@ -7,6 +7,7 @@
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
 #include "bridge/export_probe.hpp"
+#include "bridge/kernel_support.hpp"
 #include "dispatch/chain.hpp"
 #include "util/log.hpp"
 
@@ -125,6 +126,27 @@ void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
     }
 }
 
+// Who allocates the swapchain's dma-bufs: the driver when it can export them, the layer when it
+// cannot (kernel/dma_buf_allocator.hpp). SYNCBRIDGE_MEMORY=layer makes the layer allocate for a
+// driver that imports too: a consumer that mishandles the driver's own dma-bufs (Mesa 25's
+// llvmpipe in weston 14 faults on lavapipe 25's udmabuf-backed ones) takes the layer's.
+bool layer_allocates_memory(const bridge::DeviceCapabilities& caps) {
+    if (!caps.dma_buf_image_export) {
+        return true;
+    }
+    const char* memory = std::getenv("SYNCBRIDGE_MEMORY");
+    if (memory == nullptr || std::strcmp(memory, "layer") != 0) {
+        return false;
+    }
+    if (!caps.dma_buf_image_import || !bridge::kernel_support().can_allocate_dma_bufs) {
+        SB_LOG_ONCE(warn,
+                    "SYNCBRIDGE_MEMORY=layer: the driver cannot import dma-bufs or the "
+                    "kernel has no allocator; the driver allocates");
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceCreateInfo* info,
@@ -142,7 +164,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->strategy = pd_info.choice.strategy;
-    data->layer_allocates = !pd_info.caps.dma_buf_image_export;
+    data->layer_allocates = layer_allocates_memory(pd_info.caps);
     // What is core for this device is what both the app and the driver have (VkApplicationInfo
     // caps it): a 1.3 driver under a 1.1 app still needs VK_KHR_image_format_list enabled.
     data->api_version = std::min(pd_info.caps.api_version, inst->app_api_version);

@@ -57,43 +57,73 @@ std::optional<DmaBuf> from_udmabuf(size_t size) {
     return DmaBuf(UniqueFd(fd));
 }
 
-// A dumb buffer is an image to DRM; as plain memory it is rows of one page.
+// A dumb buffer of the card node at `path`: an image to DRM; as plain memory, rows of one page.
+std::optional<DmaBuf> dumb_buffer_on(const std::string& path, size_t size) {
+    UniqueFd card(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!card) {
+        return std::nullopt;
+    }
+    drm_mode_create_dumb create{};
+    create.width = kPageSize / 4;
+    create.height = static_cast<uint32_t>(size / kPageSize);
+    create.bpp = 32;
+    if (!checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create, "CREATE_DUMB")) {
+        return std::nullopt;
+    }
+    drm_prime_handle prime{};
+    prime.handle = create.handle;
+    prime.flags = DRM_CLOEXEC | DRM_RDWR;
+    prime.fd = -1;
+    const bool exported =
+        checked_ioctl(card.get(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime, "PRIME").ok();
+    // The dma-buf keeps the buffer alive; the handle is not needed once it exists.
+    drm_mode_destroy_dumb destroy{create.handle};
+    (void)checked_ioctl(card.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy, "DESTROY");
+    if (!exported) {
+        return std::nullopt;
+    }
+    return DmaBuf(UniqueFd(prime.fd));
+}
+
 std::optional<DmaBuf> from_dumb_buffer(size_t size, std::string* source) {
     for (int minor = 0; minor < 16; ++minor) {
         const std::string path = "/dev/dri/card" + std::to_string(minor);
-        UniqueFd card(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-        if (!card) {
-            continue;
-        }
-        drm_mode_create_dumb create{};
-        create.width = kPageSize / 4;
-        create.height = static_cast<uint32_t>(size / kPageSize);
-        create.bpp = 32;
-        if (!checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create, "CREATE_DUMB")) {
-            continue;
-        }
-        drm_prime_handle prime{};
-        prime.handle = create.handle;
-        prime.flags = DRM_CLOEXEC | DRM_RDWR;
-        prime.fd = -1;
-        const bool exported =
-            checked_ioctl(card.get(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime, "PRIME").ok();
-        // The dma-buf keeps the buffer alive; the handle is not needed once it exists.
-        drm_mode_destroy_dumb destroy{create.handle};
-        (void)checked_ioctl(card.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy, "DESTROY");
-        if (exported) {
+        if (auto buffer = dumb_buffer_on(path, size)) {
             *source = path + " dumb buffer";
-            return DmaBuf(UniqueFd(prime.fd));
+            return buffer;
         }
     }
     return std::nullopt;
 }
 
+// The card (primary) node of the device `node` belongs to: a compositor names its render node.
+std::optional<std::string> card_node_of(dev_t node) {
+    drmDevicePtr device = nullptr;
+    if (drmGetDeviceFromDevId(node, 0, &device) != 0) {
+        return std::nullopt;
+    }
+    std::optional<std::string> path;
+    if ((device->available_nodes & (1 << DRM_NODE_PRIMARY)) != 0) {
+        path = device->nodes[DRM_NODE_PRIMARY];
+    }
+    drmFreeDevice(&device);
+    return path;
+}
+
 }  // namespace
 
-Result<DmaBufAllocation> allocate_dma_buf(size_t size) {
+Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device) {
     const size_t rounded = round_up_to_page(size == 0 ? 1 : size);
     DmaBufAllocation out;
+    if (consumer_device != 0) {
+        if (auto card = card_node_of(consumer_device)) {
+            if (auto dumb = dumb_buffer_on(*card, rounded)) {
+                out.buffer = std::move(*dumb);
+                out.source = *card + " dumb buffer (the consumer's device)";
+                return out;
+            }
+        }
+    }
     if (auto heap = from_heap(rounded)) {
         out.buffer = std::move(*heap);
         out.source = "/dev/dma_heap/system";

@@ -4,6 +4,8 @@
 // the kernel's configuration: Debian 12's 6.1 has only DRM (vgem), 6.12 has all three.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <string>
 
@@ -18,6 +20,9 @@ struct DmaBufAllocation {
 };
 
 // At least `size` bytes from the first source that works. ENODEV when there is none.
-Result<DmaBufAllocation> allocate_dma_buf(size_t size);
+// `consumer_device` (a DRM node's dev_t, 0 if unknown): the device that will read the buffer
+// (a compositor's main device); its dumb buffers come first, since every device can use what
+// it allocated itself, while some importers mishandle foreign memory.
+Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device = 0);
 
 }  // namespace sb::kernel

@@ -206,7 +206,7 @@ VkResult create_imported(const dispatch::DeviceTable& next, VkDevice device,
         }
         next.GetImageMemoryRequirements(device, out->image, &reqs);
     }
-    auto allocation = kernel::allocate_dma_buf(reqs.size);
+    auto allocation = kernel::allocate_dma_buf(reqs.size, info.consumer_device);
     if (!allocation) {
         SB_LOG_ONCE(error, "swapchain memory: %s", allocation.error().describe().c_str());
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;

@@ -6,6 +6,8 @@
 
 #include <vulkan/vulkan.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 
 #include "dispatch/dispatch_table.hpp"
@@ -21,6 +23,7 @@ struct DmaBufImageInfo {
     // The driver can import dma-bufs but not export them: the layer allocates each image's
     // memory (kernel/dma_buf_allocator.hpp) and the driver imports it.
     bool layer_allocates = false;
+    dev_t consumer_device = 0;  // the allocator's first choice (kernel/dma_buf_allocator.hpp)
 };
 
 struct DmaBufImage {

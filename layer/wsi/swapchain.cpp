@@ -32,6 +32,7 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     info.usage = config.usage;
     info.use_drm_format_modifier = device.drm_format_modifier;
     info.layer_allocates = device.layer_allocates;
+    info.consumer_device = surface.consumer_device();
     std::vector<BufferDescription> buffers;
     for (uint32_t i = 0; i < config.image_count; ++i) {
         DmaBufImage image;

@@ -8,6 +8,7 @@
 // the swapchain must not hold its own lock across present().
 #pragma once
 
+#include <sys/types.h>
 #include <vulkan/vulkan.h>
 
 #include <chrono>
@@ -65,6 +66,9 @@ class Surface {
     virtual ~Surface() = default;
     // The formats and modifiers the consumer accepts (linux-dmabuf, DRI3).
     virtual VkResult query_formats(std::vector<FormatModifier>* formats) = 0;
+    // The device the consumer reads with (a DRM node's dev_t), as the last query_formats()
+    // learnt it; 0 when the window system does not say (linux-dmabuf before version 4).
+    virtual dev_t consumer_device() const { return 0; }
     // The surface's size if the window system defines it; false if the swapchain decides.
     virtual bool current_extent(VkExtent2D* extent) = 0;
     // Creates the consumer-side buffers for `buffers` (index = swapchain image index).

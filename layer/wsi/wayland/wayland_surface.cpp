@@ -36,6 +36,7 @@ VkResult WaylandSurface::query_formats(std::vector<FormatModifier>* formats) {
         return VK_SUCCESS;
     }
     *formats = std::move(global->formats);
+    main_device_ = global->main_device;
     return VK_SUCCESS;
 }
 

@@ -5,6 +5,7 @@
 
 #include <wayland-client.h>
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,9 @@ class WaylandSurface final : public Surface {
     // connection died or the compositor did not answer in time.
     VkResult query_formats(std::vector<FormatModifier>* formats) override;
 
+    // linux-dmabuf version 4's main device (0 before version 4, or before a query).
+    dev_t consumer_device() const override { return main_device_.load(); }
+
     // Wayland leaves the size to the swapchain (the app's extent).
     bool current_extent(VkExtent2D* /*extent*/) override { return false; }
 
@@ -34,6 +38,7 @@ class WaylandSurface final : public Surface {
   private:
     wl_display* const display_;
     wl_surface* const surface_;
+    std::atomic<dev_t> main_device_{0};
 };
 
 }  // namespace sb::wsi::wayland
