@@ -5,17 +5,20 @@
 #    VK_EXT_image_drm_format_modifier and VK_KHR_external_semaphore_fd;
 #  - weston 14 (headless, GL renderer on Mesa 25's EGL/GBM) starts and advertises
 #    zwp_linux_dmabuf_v1 version 5;
-#  - vkcube-wayland presents 30 frames on it over lavapipe 25, without syncbridge.
+#  - vkcube-wayland presents 30 frames on it over lavapipe 25, without syncbridge;
+#  - syncbridge-info (argument 1) picks the import strategy for lavapipe 25 and measures that
+#    its SYNC_FD export blocks (the other half of kernel.strategy's gpusim "deferred").
 # Exits 77 (ctest: skipped) when the prefix was never fetched (tools/backports/fetch).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
+info=${1:-}
 if [ -z "${SYNCBRIDGE_BACKPORTS:-}" ]; then
   echo "SKIP: no backports prefix (run tools/backports/fetch, then boot with tools/vm/run --backports)"
   exit 77
 fi
 # shellcheck source=tools/backports/env
-. "$repo/tools/backports/env"
+. "$repo/tools/backports/env" "$SYNCBRIDGE_BACKPORTS"
 # No syncbridge anywhere: this is the baseline the layer will be measured against.
 unset VK_INSTANCE_LAYERS VK_LOADER_LAYERS_ENABLE VK_ADD_LAYER_PATH
 export SYNCBRIDGE_DISABLE=1
@@ -38,6 +41,15 @@ vulkaninfo >"$work/full" 2>&1 || true
 for ext in VK_EXT_external_memory_dma_buf VK_EXT_image_drm_format_modifier VK_KHR_external_semaphore_fd; do
   check "device extension $ext" grep -q "^\s*$ext\s*:" "$work/full"
 done
+
+if [ -n "$info" ]; then
+  SYNCBRIDGE_DISABLE= "$info" --json >"$work/info.json" 2>&1 || true
+  check "syncbridge-info: lavapipe 25 gets the import strategy" \
+    grep -q '"strategy": "import"' "$work/info.json"
+  check "syncbridge-info: lavapipe 25's SYNC_FD export blocks (measured)" \
+    grep -q '"sync_fd_export": "blocking"' "$work/info.json"
+  sed -n 's/.*"sync_fd_export": "\([a-z]*\)", "sync_fd_export_us": \([0-9]*\).*/  SYNC_FD export \1, \2 us/p' "$work/info.json"
+fi
 
 # --- weston 14, headless, GL renderer ------------------------------------------------------------
 export XDG_RUNTIME_DIR=$work/xdg
