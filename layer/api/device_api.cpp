@@ -165,6 +165,10 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     }
     data->strategy = pd_info.choice.strategy;
     data->layer_allocates = layer_allocates_memory(pd_info.caps);
+    data->acquire_imports_reads =
+        data->strategy == bridge::Strategy::userspace_wait &&
+        pd_info.caps.semaphore_sync_fd_import &&
+        bridge::kernel_support().sync_file_ioctls == bridge::KernelSupport::SyncFileIoctls::present;
     // What is core for this device is what both the app and the driver have (VkApplicationInfo
     // caps it): a 1.3 driver under a 1.1 app still needs VK_KHR_image_format_list enabled.
     data->api_version = std::min(pd_info.caps.api_version, inst->app_api_version);

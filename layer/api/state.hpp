@@ -63,6 +63,8 @@ struct DeviceData {
     // The driver's SYNC_FD export waits for the GPU (bridge/export_probe.hpp): presents export
     // on the layer's thread.
     bool export_blocks = false;
+    // Wait strategy, but SYNC_FD semaphore import and the kernel's ioctls are there.
+    bool acquire_imports_reads = false;
     // SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: the sync tests' control (wsi::DeviceContext).
     bool disable_fence_transfer_for_tests = false;
 };

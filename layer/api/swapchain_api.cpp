@@ -25,6 +25,7 @@ wsi::DeviceContext device_context(DeviceData& dev) {
     ctx.internal_queue = dev.internal_queue;
     ctx.internal_queue_mutex = &dev.internal_queue_mutex;
     ctx.export_blocks = dev.export_blocks;
+    ctx.acquire_imports_reads = dev.acquire_imports_reads;
     ctx.disable_fence_transfer_for_tests = dev.disable_fence_transfer_for_tests;
     return ctx;
 }

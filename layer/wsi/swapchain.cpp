@@ -62,6 +62,18 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
             return r;
         }
     }
+    if (device.strategy == bridge::Strategy::userspace_wait && device.acquire_imports_reads) {
+        for (uint32_t i = 0; i < config.image_count; ++i) {
+            VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+            VkSemaphore semaphore = VK_NULL_HANDLE;
+            if (VkResult r =
+                    device.next->CreateSemaphore(device.device, &info, nullptr, &semaphore);
+                r != VK_SUCCESS) {
+                return r;
+            }
+            chain->reads_carriers_.push_back(semaphore);
+        }
+    }
     if (chain->presents_on_thread()) {
         Swapchain* self = chain.get();
         chain->hand_over_thread_ = std::make_unique<bridge::HandOverThread>(
@@ -98,6 +110,9 @@ Swapchain::~Swapchain() {
     }
     if (render_done_carrier_ != VK_NULL_HANDLE) {
         device_.next->DestroySemaphore(device_.device, render_done_carrier_, nullptr);
+    }
+    for (VkSemaphore semaphore : reads_carriers_) {
+        device_.next->DestroySemaphore(device_.device, semaphore, nullptr);
     }
 }
 
@@ -162,9 +177,19 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
         return bridge::import_consumer_reads(*device_.next, device_.device, image.dma_buf,
                                              semaphore, fence);
     }
-    // Wait strategy: the driver cannot take a sync_file, so wait for the consumer's reads here
-    // (an image whose reads are pending is not yet available), then signal through an empty
-    // submit on the layer's queue.
+    if (!control && !reads_carriers_.empty()) {
+        // The driver imports what it cannot export: the consumer's reads go into a semaphore of
+        // the layer's, and the signal submit waits on it on the GPU.
+        VkSemaphore reads = reads_carriers_[index];
+        if (VkResult r = bridge::import_consumer_reads(*device_.next, device_.device, image.dma_buf,
+                                                       reads, VK_NULL_HANDLE);
+            r != VK_SUCCESS) {
+            return r;
+        }
+        return submit_acquire_signal(reads, semaphore, fence);
+    }
+    // Last resort: wait for the consumer's reads here (an image whose reads are pending is not
+    // yet available), then signal through an empty submit on the layer's queue.
     auto idle = control ? kernel::Result<kernel::WaitOutcome>(kernel::WaitOutcome::ready)
                         : image.dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
     if (!idle || *idle != kernel::WaitOutcome::ready) {
@@ -175,7 +200,15 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
     if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
         return VK_SUCCESS;
     }
+    return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
+}
+
+VkResult Swapchain::submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence) {
+    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.waitSemaphoreCount = wait != VK_NULL_HANDLE ? 1 : 0;
+    submit.pWaitSemaphores = &wait;
+    submit.pWaitDstStageMask = &stage;
     submit.signalSemaphoreCount = semaphore != VK_NULL_HANDLE ? 1 : 0;
     submit.pSignalSemaphores = &semaphore;
     std::unique_lock<std::mutex> queue_lock;

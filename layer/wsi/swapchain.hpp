@@ -39,6 +39,11 @@ struct DeviceContext {
     // Import strategy on a driver whose SYNC_FD export waits for the GPU: the render is waited
     // for on the hand-over thread, as in the wait strategy, instead of exported at present.
     bool export_blocks = false;
+    // Wait strategy on a driver that can import SYNC_FD semaphores (only export is missing) and a
+    // kernel with the dma-buf sync-file ioctls: acquire hands the consumer's reads to the GPU
+    // (an imported semaphore the layer's signal submit waits on) instead of waiting for them
+    // on the app's thread.
+    bool acquire_imports_reads = false;
     // The controls of the sync tests: no fence goes into or comes out of the dma-bufs (import
     // strategy), so the tests can show the corruption the bridge prevents. Never in production.
     bool disable_fence_transfer_for_tests = false;
@@ -137,6 +142,7 @@ class Swapchain final : public ConsumerEvents {
               const VkAllocationCallbacks* alloc);
     VkResult wait_for_acquirable(uint64_t timeout_ns, uint32_t* index);
     VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    VkResult submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence);
     VkResult hand_over(uint32_t index);
     VkResult status_result(VkResult success) const;
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).
@@ -150,6 +156,9 @@ class Swapchain final : public ConsumerEvents {
     std::unique_ptr<Presenter> presenter_;
     std::unique_ptr<bridge::HandOverThread> hand_over_thread_;  // wait strategy only
     VkSemaphore render_done_carrier_ = VK_NULL_HANDLE;          // import strategy only
+    // acquire_imports_reads: one per image, so an import never meets a pending wait (the last
+    // acquire's signal submit of an image completed before the app could present it again).
+    std::vector<VkSemaphore> reads_carriers_;
 
     std::mutex mutex_;
     std::condition_variable changed_;

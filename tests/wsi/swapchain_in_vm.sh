@@ -315,6 +315,16 @@ case_resize() { # STRATEGY
   say "     recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
 }
 
+# A driver with no SYNC_FD at all (gpusim GPUSIM_SYNC_FD=0): the wait strategy's last resort,
+# userspace waits for the render (present) and for the consumer's reads (acquire).
+case_no_sync_fd() { # MODE
+  local name="no-sync-fd-$1"
+  run_case "$name" --hold-ms 8 -- GPUSIM_SYNC_FD=0 -- \
+    --frames 300 --present-mode "$1" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems wait 300)"
+  say "     $(counters_line); $pacing"
+}
+
 # A driver that imports dma-bufs but cannot export them (gpusim GPUSIM_DMA_BUF_EXPORT=0): the
 # layer allocates the swapchain's memory itself, and the frames are as correct as ever.
 case_import_only() { # MODE
@@ -368,7 +378,10 @@ case "$group" in
       case_control mailbox "$strategy"
       case_bridged_twin mailbox "$strategy"
     done
-    [ "$driver" = gpusim ] && case_import_only mailbox
+    if [ "$driver" = gpusim ]; then
+      case_import_only mailbox
+      case_no_sync_fd mailbox
+    fi
     ;;
   errors)
     for strategy in import wait; do
