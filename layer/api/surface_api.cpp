@@ -109,6 +109,26 @@ VkResult enumerate(const std::vector<In>& items, uint32_t* count, Out* out, Conv
     return n < total ? VK_INCOMPLETE : VK_SUCCESS;
 }
 
+enum class Formats { needed, not_needed };
+
+// One surface query: `layer(consumer formats)` where the layer presents, the driver's own
+// answer (`driver()`) where it does not, VK_ERROR_SURFACE_LOST_KHR where the consumer is gone.
+// Asking for the formats costs roundtrips; queries that do not need them use the cached route.
+template <typename Layer, typename Driver>
+VkResult routed(InstanceData& inst, VkPhysicalDevice pd, VkSurfaceKHR surface, Formats formats,
+                Layer layer, Driver driver) {
+    std::vector<wsi::FormatModifier> consumer;
+    switch (route_for(inst, pd, surface, formats == Formats::needed ? &consumer : nullptr)) {
+        case Route::layer:
+            return layer(consumer);
+        case Route::lost:
+            return VK_ERROR_SURFACE_LOST_KHR;
+        case Route::driver:
+            break;
+    }
+    return driver();
+}
+
 }  // namespace
 
 dispatch::ObjectMap<SurfaceData>& surfaces() {
@@ -199,55 +219,47 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevi
                                                                   VkSurfaceKHR surface,
                                                                   VkBool32* supported) {
     InstanceData* inst = instance_data(pd);
-    switch (route_for(*inst, pd, surface)) {
-        case Route::layer:
+    return routed(
+        *inst, pd, surface, Formats::not_needed,
+        [&](const auto& /*consumer*/) {
             *supported = VK_TRUE;
             return VK_SUCCESS;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
-            break;
-    }
-    return inst->next.GetPhysicalDeviceSurfaceSupportKHR(pd, family, surface, supported);
+        },
+        [&] {
+            return inst->next.GetPhysicalDeviceSurfaceSupportKHR(pd, family, surface, supported);
+        });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilitiesKHR(
     VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilitiesKHR* caps) {
     InstanceData* inst = instance_data(pd);
-    std::vector<wsi::FormatModifier> consumer;
-    switch (route_for(*inst, pd, surface, &consumer)) {
-        case Route::layer:
+    return routed(
+        *inst, pd, surface, Formats::needed,
+        [&](const auto& consumer) {
             fill_capabilities(*inst, pd, has_alpha_format(consumer), caps);
             return VK_SUCCESS;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
-            break;
-    }
-    return inst->next.GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, surface, caps);
+        },
+        [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, surface, caps); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
     VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info,
     VkSurfaceCapabilities2KHR* caps) {
     InstanceData* inst = instance_data(pd);
-    std::vector<wsi::FormatModifier> consumer;
-    switch (route_for(*inst, pd, info->surface, &consumer)) {
-        case Route::layer:
-            break;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
-            return inst->next.GetPhysicalDeviceSurfaceCapabilities2KHR(pd, info, caps);
-    }
-    fill_capabilities(*inst, pd, has_alpha_format(consumer), &caps->surfaceCapabilities);
-    for (auto* ext = static_cast<VkBaseOutStructure*>(caps->pNext); ext != nullptr;
-         ext = ext->pNext) {
-        if (ext->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
-            reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(ext)->supportsProtected = VK_FALSE;
-        }
-    }
-    return VK_SUCCESS;
+    return routed(
+        *inst, pd, info->surface, Formats::needed,
+        [&](const auto& consumer) {
+            fill_capabilities(*inst, pd, has_alpha_format(consumer), &caps->surfaceCapabilities);
+            for (auto* ext = static_cast<VkBaseOutStructure*>(caps->pNext); ext != nullptr;
+                 ext = ext->pNext) {
+                if (ext->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
+                    reinterpret_cast<VkSurfaceProtectedCapabilitiesKHR*>(ext)->supportsProtected =
+                        VK_FALSE;
+                }
+            }
+            return VK_SUCCESS;
+        },
+        [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilities2KHR(pd, info, caps); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevice pd,
@@ -255,38 +267,30 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevi
                                                                   uint32_t* count,
                                                                   VkSurfaceFormatKHR* formats) {
     InstanceData* inst = instance_data(pd);
-    std::vector<wsi::FormatModifier> consumer;
-    switch (route_for(*inst, pd, surface, &consumer)) {
-        case Route::layer:
-            break;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
-            return inst->next.GetPhysicalDeviceSurfaceFormatsKHR(pd, surface, count, formats);
-    }
-    return enumerate(surface_formats(*inst, pd, consumer), count, formats,
-                     [](VkFormat format, VkSurfaceFormatKHR* out) {
-                         *out = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
-                     });
+    return routed(
+        *inst, pd, surface, Formats::needed,
+        [&](const auto& consumer) {
+            return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+                             [](VkFormat format, VkSurfaceFormatKHR* out) {
+                                 *out = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
+                             });
+        },
+        [&] { return inst->next.GetPhysicalDeviceSurfaceFormatsKHR(pd, surface, count, formats); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(
     VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info, uint32_t* count,
     VkSurfaceFormat2KHR* formats) {
     InstanceData* inst = instance_data(pd);
-    std::vector<wsi::FormatModifier> consumer;
-    switch (route_for(*inst, pd, info->surface, &consumer)) {
-        case Route::layer:
-            break;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
-            return inst->next.GetPhysicalDeviceSurfaceFormats2KHR(pd, info, count, formats);
-    }
-    return enumerate(surface_formats(*inst, pd, consumer), count, formats,
-                     [](VkFormat format, VkSurfaceFormat2KHR* out) {
-                         out->surfaceFormat = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
-                     });
+    return routed(
+        *inst, pd, info->surface, Formats::needed,
+        [&](const auto& consumer) {
+            return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+                             [](VkFormat format, VkSurfaceFormat2KHR* out) {
+                                 out->surfaceFormat = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
+                             });
+        },
+        [&] { return inst->next.GetPhysicalDeviceSurfaceFormats2KHR(pd, info, count, formats); });
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice pd,
@@ -294,17 +298,17 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysica
                                                                        uint32_t* count,
                                                                        VkPresentModeKHR* modes) {
     InstanceData* inst = instance_data(pd);
-    switch (route_for(*inst, pd, surface)) {
-        case Route::layer:
-            break;
-        case Route::lost:
-            return VK_ERROR_SURFACE_LOST_KHR;
-        case Route::driver:
+    return routed(
+        *inst, pd, surface, Formats::not_needed,
+        [&](const auto& /*consumer*/) {
+            const std::vector<VkPresentModeKHR> offered(std::begin(kPresentModes),
+                                                        std::end(kPresentModes));
+            return enumerate(offered, count, modes,
+                             [](VkPresentModeKHR mode, VkPresentModeKHR* out) { *out = mode; });
+        },
+        [&] {
             return inst->next.GetPhysicalDeviceSurfacePresentModesKHR(pd, surface, count, modes);
-    }
-    const std::vector<VkPresentModeKHR> offered(std::begin(kPresentModes), std::end(kPresentModes));
-    return enumerate(offered, count, modes,
-                     [](VkPresentModeKHR mode, VkPresentModeKHR* out) { *out = mode; });
+        });
 }
 
 bool supports_present_mode(VkPresentModeKHR mode) {
