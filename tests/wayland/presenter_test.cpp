@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <ostream>
+#include <thread>
 
 #include "support/fd_count.hpp"
 #include "wayland/fake_compositor.hpp"
@@ -137,7 +138,11 @@ TEST_F(WaylandWindowSystem, Version4FeedbackGivesTheTranchesPairsOnce) {
     const std::vector<FormatModifier> expected = {
         {kXR24, kLinear}, {kAR24, kLinear}, {kXR24, kTiled}};
     EXPECT_EQ(formats, expected);
-    // The format table's fd was mapped, read and closed.
+    // The format table's fd was mapped, read and closed. The fake compositor shares the
+    // process and closes its own copy (libwayland's) only after the send: allow it a moment.
+    for (int i = 0; i < 100 && open_fd_count() != fds; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     EXPECT_EQ(open_fd_count(), fds);
     // Buffers are made the same way as at version 3.
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
