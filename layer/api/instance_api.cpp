@@ -141,6 +141,55 @@ VkResult report_layer(uint32_t* count, VkLayerProperties* props) {
     return VK_SUCCESS;
 }
 
+// Extensions whose commands or structures act on a swapchain, which the layer's swapchains do
+// not implement: offered to the app, they would hand the driver a handle it never made.
+constexpr const char* kUnsupportedSwapchainExtensions[] = {
+    "VK_KHR_present_wait",
+    "VK_KHR_present_wait2",
+    "VK_KHR_present_id2",
+    "VK_EXT_swapchain_maintenance1",
+    "VK_KHR_swapchain_maintenance1",
+    "VK_KHR_swapchain_mutable_format",
+    "VK_KHR_shared_presentable_image",
+    "VK_GOOGLE_display_timing",
+    "VK_EXT_display_control",
+    "VK_EXT_hdr_metadata",
+    "VK_EXT_full_screen_exclusive",
+    "VK_AMD_display_native_hdr",
+};
+
+bool layer_cannot_back(const char* extension) {
+    return std::any_of(std::begin(kUnsupportedSwapchainExtensions),
+                       std::end(kUnsupportedSwapchainExtensions),
+                       [&](const char* name) { return std::strcmp(name, extension) == 0; });
+}
+
+VkResult enumerate_bridged_device_extensions(InstanceData& inst, VkPhysicalDevice pd,
+                                             uint32_t* count, VkExtensionProperties* props) {
+    uint32_t total = 0;
+    if (VkResult r = inst.next.EnumerateDeviceExtensionProperties(pd, nullptr, &total, nullptr);
+        r != VK_SUCCESS) {
+        return r;
+    }
+    std::vector<VkExtensionProperties> all(total);
+    if (VkResult r = inst.next.EnumerateDeviceExtensionProperties(pd, nullptr, &total, all.data());
+        r < 0) {
+        return r;
+    }
+    all.resize(total);
+    std::erase_if(
+        all, [](const VkExtensionProperties& e) { return layer_cannot_back(e.extensionName); });
+    const auto kept = static_cast<uint32_t>(all.size());
+    if (props == nullptr) {
+        *count = kept;
+        return VK_SUCCESS;
+    }
+    const uint32_t n = std::min(*count, kept);
+    std::copy_n(all.begin(), n, props);
+    *count = n;
+    return n < kept ? VK_INCOMPLETE : VK_SUCCESS;
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL EnumerateInstanceLayerProperties(uint32_t* count,
@@ -176,8 +225,13 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
     if (inst == nullptr) {
         return VK_ERROR_INITIALIZATION_FAILED;
     }
-    // Unchanged: the app sees the driver's list, not what the layer enables behind it.
-    return inst->next.EnumerateDeviceExtensionProperties(pd, layer_name, count, props);
+    // The app sees the driver's list, not what the layer enables behind it; on a bridged GPU
+    // without the swapchain extensions the layer's swapchains do not implement.
+    if (layer_name != nullptr ||
+        inst->physical_device_info(pd).choice.strategy == bridge::Strategy::passthrough) {
+        return inst->next.EnumerateDeviceExtensionProperties(pd, layer_name, count, props);
+    }
+    return enumerate_bridged_device_extensions(*inst, pd, count, props);
 }
 
 }  // namespace sb::api
