@@ -95,10 +95,17 @@ ImageOwner ImageOwnership::owner(uint32_t index) const {
 }
 
 int32_t ImageOwnership::find_acquirable() const {
+    return find_acquirable([](uint32_t) { return true; });
+}
+
+int32_t ImageOwnership::find_acquirable(const std::function<bool(uint32_t)>& ready) const {
     std::lock_guard lock(mutex_);
     int32_t best = -1;
     for (uint32_t i = 0; i < owners_.size(); ++i) {
         if (owners_[i] != ImageOwner::free && owners_[i] != ImageOwner::released) {
+            continue;
+        }
+        if (!ready(i)) {
             continue;
         }
         // Free images never held anything: take them first; then the longest-released one,

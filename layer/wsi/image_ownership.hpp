@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -46,6 +47,8 @@ class ImageOwnership {
     [[nodiscard]] ImageOwner owner(uint32_t index) const;
     // An image the app may acquire (free or released), oldest release first; -1 if none.
     [[nodiscard]] int32_t find_acquirable() const;
+    // The same, among the images for which `ready(index)` also holds (-1 if none).
+    [[nodiscard]] int32_t find_acquirable(const std::function<bool(uint32_t)>& ready) const;
     [[nodiscard]] uint32_t count(ImageOwner owner) const;
     [[nodiscard]] uint32_t image_count() const { return static_cast<uint32_t>(owners_.size()); }
     // Forbidden transitions attempted so far: a consumer releasing twice shows up here.

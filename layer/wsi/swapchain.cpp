@@ -140,14 +140,37 @@ VkResult Swapchain::status_result(VkResult success) const {
     return suboptimal_ && success == VK_SUCCESS ? VK_SUBOPTIMAL_KHR : success;
 }
 
+bool Swapchain::waits_for_reads_on_cpu() const {
+    return device_.strategy == bridge::Strategy::userspace_wait && reads_carriers_.empty() &&
+           !device_.disable_fence_transfer_for_tests;
+}
+
+int32_t Swapchain::find_acquirable() const {
+    if (!waits_for_reads_on_cpu()) {
+        return ownership_.find_acquirable();
+    }
+    // Last resort: no fence can carry the consumer's reads to the app, so an image is not
+    // available until they are done; the acquire timeout then covers that wait too.
+    return ownership_.find_acquirable([this](uint32_t i) {
+        auto idle =
+            images_[i].dma_buf.wait_idle(kernel::Access::write, std::chrono::nanoseconds(0));
+        return !idle || *idle == kernel::WaitOutcome::ready;  // an error: let acquire report it
+    });
+}
+
 VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
+    // Released images whose reads are pending change state without a notification: the last
+    // resort looks again this often.
+    constexpr auto kReadsPoll = std::chrono::milliseconds(2);
     std::unique_lock lock(mutex_);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(timeout_ns);
+    // Timeouts past ~146 years would overflow the clock: they are "forever" in all but name.
+    const auto bounded = static_cast<int64_t>(std::min<uint64_t>(timeout_ns, uint64_t{1} << 62));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(bounded);
     for (;;) {
         if (lost_ || retired_) {
             return status_result(VK_SUCCESS);
         }
-        const int32_t candidate = ownership_.find_acquirable();
+        const int32_t candidate = find_acquirable();
         if (candidate >= 0 &&
             ownership_.apply(static_cast<uint32_t>(candidate), OwnershipEvent::acquire)) {
             *index = static_cast<uint32_t>(candidate);
@@ -156,10 +179,16 @@ VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
         if (timeout_ns == 0) {
             return VK_NOT_READY;
         }
-        if (timeout_ns == UINT64_MAX) {
+        auto until =
+            timeout_ns == UINT64_MAX ? std::chrono::steady_clock::time_point::max() : deadline;
+        if (waits_for_reads_on_cpu() && ownership_.find_acquirable() >= 0) {
+            until = std::min(until, std::chrono::steady_clock::now() + kReadsPoll);
+        }
+        if (until == std::chrono::steady_clock::time_point::max()) {
             changed_.wait(lock);
-        } else if (changed_.wait_until(lock, deadline) == std::cv_status::timeout &&
-                   ownership_.find_acquirable() < 0) {
+        } else if (changed_.wait_until(lock, until) == std::cv_status::timeout &&
+                   timeout_ns != UINT64_MAX && std::chrono::steady_clock::now() >= deadline &&
+                   find_acquirable() < 0) {
             return VK_TIMEOUT;
         }
     }

@@ -141,6 +141,8 @@ class Swapchain final : public ConsumerEvents {
     Swapchain(const DeviceContext& device, const SwapchainConfig& config,
               const VkAllocationCallbacks* alloc);
     VkResult wait_for_acquirable(uint64_t timeout_ns, uint32_t* index);
+    [[nodiscard]] bool waits_for_reads_on_cpu() const;
+    [[nodiscard]] int32_t find_acquirable() const;
     VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
     VkResult submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence);
     VkResult hand_over(uint32_t index);

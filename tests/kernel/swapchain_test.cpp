@@ -396,6 +396,85 @@ TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
     EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_ERROR_OUT_OF_DATE_KHR);
 }
 
+// The wait strategy's last resort (no SYNC_FD anywhere): a released image whose consumer reads
+// are still pending is not yet available, and the acquire timeout covers that wait.
+class SwapchainLastResort : public SwapchainResults {
+  protected:
+    void SetUp() override {
+        VgemTest::SetUp();
+        if (HasFatalFailure()) {
+            return;
+        }
+        const Settings s = gpusim::test::dma_buf_device(1);
+        vk_ = std::make_unique<Vk>(s);
+        dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
+        ctx_.next = &next_;
+        ctx_.device = vk_->device;
+        vkGetPhysicalDeviceMemoryProperties(vk_->gpu, &ctx_.memory_properties);
+        ctx_.internal_queue = vk_->queue;
+        ctx_.strategy = bridge::Strategy::userspace_wait;
+        ctx_.disable_fence_transfer_for_tests = control();
+        config_.extent = {32, 32};
+        config_.drm_format = 0x34325241;
+        config_.image_count = 2;
+        config_.present_mode = VK_PRESENT_MODE_MAILBOX_KHR;
+        check(wsi::Swapchain::create(ctx_, surface_, config_, nullptr, &chain_), "create");
+        events_ = surface_.events;
+    }
+    virtual bool control() const { return false; }
+
+    // Presents both images, then releases `first` with a consumer read fence still pending on
+    // it (the compositor's own vgem fence). Returns the fence to signal.
+    uint32_t release_with_pending_reads(uint32_t* first) {
+        *first = acquire_and_present();
+        (void)acquire_and_present();
+        // The hand-over thread presents once the render is done.
+        for (int i = 0;
+             i < 200 && chain_->ownership().owner(*first) != wsi::ImageOwner::held_by_consumer;
+             ++i) {
+            std::this_thread::sleep_for(5ms);
+        }
+        auto handle = vgem().import_dma_buf(chain_->image(*first).dma_buf);
+        EXPECT_TRUE(handle.ok());
+        auto fence = vgem().attach_fence(*handle, kernel::Access::read);
+        EXPECT_TRUE(fence.ok());
+        events_->on_released(*first);
+        return *fence;
+    }
+};
+
+TEST_F(SwapchainLastResort, AReleasedImageIsNotAvailableUntilItsReadsAreDone) {
+    uint32_t first = 0;
+    const uint32_t fence = release_with_pending_reads(&first);
+    uint32_t index = 99;
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_NOT_READY);
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(chain_->acquire(50'000'000, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_TIMEOUT);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+    std::thread reads_done([&] {
+        std::this_thread::sleep_for(50ms);
+        EXPECT_TRUE(vgem().signal(fence).ok());
+    });
+    EXPECT_EQ(chain_->acquire(2'000'000'000, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
+    reads_done.join();
+    EXPECT_EQ(index, first);
+}
+
+// The control: without the check the same image is handed out while the compositor reads it.
+class SwapchainLastResortControl : public SwapchainLastResort {
+  protected:
+    bool control() const override { return true; }
+};
+
+TEST_F(SwapchainLastResortControl, HandsOutAnImageStillBeingRead) {
+    uint32_t first = 0;
+    const uint32_t fence = release_with_pending_reads(&first);
+    uint32_t index = 99;
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
+    EXPECT_EQ(index, first);
+    EXPECT_TRUE(vgem().signal(fence).ok());
+}
+
 }  // namespace
 }  // namespace sb::test
 
