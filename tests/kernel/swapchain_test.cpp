@@ -302,6 +302,7 @@ class SwapchainResults : public VgemTest {
         ctx_.device = vk_->device;
         vkGetPhysicalDeviceMemoryProperties(vk_->gpu, &ctx_.memory_properties);
         ctx_.internal_queue = vk_->queue;
+        configure(ctx_);
         config_.extent = {32, 32};
         config_.drm_format = 0x34325241;
         config_.image_count = 2;
@@ -309,6 +310,8 @@ class SwapchainResults : public VgemTest {
         check(wsi::Swapchain::create(ctx_, surface_, config_, nullptr, &chain_), "create");
         events_ = surface_.events;
     }
+    // What a derived fixture changes about the device before the swapchain is made.
+    virtual void configure(wsi::DeviceContext& /*ctx*/) {}
     void TearDown() override {
         chain_.reset();
         vk_.reset();
@@ -400,26 +403,9 @@ TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
 // are still pending is not yet available, and the acquire timeout covers that wait.
 class SwapchainLastResort : public SwapchainResults {
   protected:
-    void SetUp() override {
-        VgemTest::SetUp();
-        if (HasFatalFailure()) {
-            return;
-        }
-        const Settings s = gpusim::test::dma_buf_device(1);
-        vk_ = std::make_unique<Vk>(s);
-        dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
-        ctx_.next = &next_;
-        ctx_.device = vk_->device;
-        vkGetPhysicalDeviceMemoryProperties(vk_->gpu, &ctx_.memory_properties);
-        ctx_.internal_queue = vk_->queue;
-        ctx_.strategy = bridge::Strategy::userspace_wait;
-        ctx_.disable_fence_transfer_for_tests = control();
-        config_.extent = {32, 32};
-        config_.drm_format = 0x34325241;
-        config_.image_count = 2;
-        config_.present_mode = VK_PRESENT_MODE_MAILBOX_KHR;
-        check(wsi::Swapchain::create(ctx_, surface_, config_, nullptr, &chain_), "create");
-        events_ = surface_.events;
+    void configure(wsi::DeviceContext& ctx) override {
+        ctx.strategy = bridge::Strategy::userspace_wait;
+        ctx.disable_fence_transfer_for_tests = control();
     }
     virtual bool control() const { return false; }
 
