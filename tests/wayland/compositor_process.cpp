@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -30,7 +31,7 @@ int reap(pid_t pid, std::chrono::milliseconds timeout) {
         if (done == pid) {
             return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         }
-        if (done < 0 || Clock::now() >= deadline) {
+        if ((done < 0 && errno != EINTR) || Clock::now() >= deadline) {
             return -1;
         }
         ::usleep(5000);
@@ -124,7 +125,12 @@ int CompositorProcess::terminate(std::chrono::milliseconds timeout, std::string*
         Clock::now() < deadline &&
         read_some(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()))) {
     }
-    int status = reap(pid_, std::chrono::milliseconds(100));
+    // End of file comes when the child closes its files, which is before it becomes a zombie;
+    // under TCG that gap has been longer than 100 ms, so the reap gets the rest of the deadline
+    // (and at least a second) rather than a fixed sliver.
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    int status = reap(pid_, std::max(left, std::chrono::milliseconds(1000)));
     if (status < 0) {
         ::kill(pid_, SIGKILL);
         (void)reap(pid_, std::chrono::seconds(5));
