@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,43 @@ void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
     }
 }
 
+// Every queue the app asked for, with its family: the layer's batches for foreign acquires run
+// a barrier recorded for that family. Protected queues (vkGetDeviceQueue2) are not among them;
+// an acquire on one waits on the CPU.
+std::vector<submit::QueueFamily> device_queues(const DeviceData& dev,
+                                               const VkDeviceCreateInfo& info) {
+    std::vector<submit::QueueFamily> queues;
+    for (uint32_t i = 0; i < info.queueCreateInfoCount; ++i) {
+        const VkDeviceQueueCreateInfo& queue_info = info.pQueueCreateInfos[i];
+        if (queue_info.flags != 0) {
+            continue;
+        }
+        for (uint32_t index = 0; index < queue_info.queueCount; ++index) {
+            VkQueue queue = VK_NULL_HANDLE;
+            dev.next.GetDeviceQueue(dev.handle, queue_info.queueFamilyIndex, index, &queue);
+            if (queue != VK_NULL_HANDLE) {
+                queues.push_back({queue, queue_info.queueFamilyIndex});
+            }
+        }
+    }
+    return queues;
+}
+
+// Foreign queue-family transfers need SYNC_FD semaphores and the dma-buf sync_file ioctls: the
+// import strategy's devices. Elsewhere (wait, pass-through) a release or acquire at submit is
+// left to the driver, as without the layer.
+void prepare_for_foreign_transfers(DeviceData& dev, const VkDeviceCreateInfo& info,
+                                   PFN_vkSetDeviceLoaderData set_loader_data) {
+    if (dev.strategy != bridge::Strategy::kernel_import || dev.disable_fence_transfer_for_tests) {
+        return;
+    }
+    dev.transfers.reset(new (std::nothrow) submit::DeviceTransfers(
+        dev.next, dev.handle, set_loader_data, device_queues(dev, info)));
+    if (!dev.transfers) {
+        SB_LOG_ONCE(error, "out of memory: foreign queue-family transfers are not bridged");
+    }
+}
+
 // Who allocates the swapchain's dma-bufs: the driver when it can export them, the layer when it
 // cannot (kernel/dma_buf_allocator.hpp). SYNCBRIDGE_MEMORY=layer makes the layer allocate for a
 // driver that imports too: a consumer that mishandles the driver's own dma-bufs (Mesa 25's
@@ -210,7 +248,10 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     data->next_get_device_proc_addr = next->get_device_proc_addr;
     dispatch::load_device_table(data->next, *device, next->get_device_proc_addr);
     if (data->strategy != bridge::Strategy::passthrough) {
-        prepare_for_swapchains(*data, *info, dispatch::find_set_device_loader_data(info));
+        const PFN_vkSetDeviceLoaderData set_loader_data =
+            dispatch::find_set_device_loader_data(info);
+        prepare_for_swapchains(*data, *info, set_loader_data);
+        prepare_for_foreign_transfers(*data, *info, set_loader_data);
     }
     devices().insert(dispatch::dispatch_key(*device), data);
     SB_LOG(debug, "device %p created, strategy %s, %zu extension(s) enabled by the layer",
@@ -227,6 +268,7 @@ VKAPI_ATTR void VKAPI_CALL DestroyDevice(VkDevice device, const VkAllocationCall
     if (data == nullptr) {
         return;
     }
+    data->transfers.reset();  // its semaphores, fences and command pools go first
     data->next.DestroyDevice(device, alloc);
     util::host_delete(data->alloc.get(), data);
 }

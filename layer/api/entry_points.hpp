@@ -82,9 +82,10 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device,
 VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain);
 VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info);
 
-// Queue serialisation for the wait strategy's internal queue (queue_api.cpp).
+// Queue serialisation for the wait strategy's internal queue, and the fences of foreign
+// transfers at submit (queue_api.cpp).
 struct DeviceData;
-bool needs_queue_serialisation(const DeviceData& dev);
+bool needs_queue_intercepts(const DeviceData& dev);
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t count,
                                            const VkSubmitInfo* submits, VkFence fence);
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
@@ -92,5 +93,48 @@ VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
 VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count,
                                                const VkBindSparseInfo* binds, VkFence fence);
 VKAPI_ATTR VkResult VKAPI_CALL QueueWaitIdle(VkQueue queue);
+
+// Foreign queue-family transfers: dma-buf memory (memory_api.cpp) and the barriers recorded in
+// command buffers (command_api.cpp). Devices with DeviceData::transfers only.
+bool bridges_foreign_transfers(const DeviceData& dev);
+VKAPI_ATTR VkResult VKAPI_CALL AllocateMemory(VkDevice device, const VkMemoryAllocateInfo* info,
+                                              const VkAllocationCallbacks* alloc,
+                                              VkDeviceMemory* memory);
+VKAPI_ATTR void VKAPI_CALL FreeMemory(VkDevice device, VkDeviceMemory memory,
+                                      const VkAllocationCallbacks* alloc);
+VKAPI_ATTR VkResult VKAPI_CALL BindBufferMemory(VkDevice device, VkBuffer buffer,
+                                                VkDeviceMemory memory, VkDeviceSize offset);
+VKAPI_ATTR VkResult VKAPI_CALL BindBufferMemory2(VkDevice device, uint32_t count,
+                                                 const VkBindBufferMemoryInfo* infos);
+VKAPI_ATTR VkResult VKAPI_CALL BindImageMemory(VkDevice device, VkImage image,
+                                               VkDeviceMemory memory, VkDeviceSize offset);
+VKAPI_ATTR VkResult VKAPI_CALL BindImageMemory2(VkDevice device, uint32_t count,
+                                                const VkBindImageMemoryInfo* infos);
+VKAPI_ATTR void VKAPI_CALL DestroyBuffer(VkDevice device, VkBuffer buffer,
+                                         const VkAllocationCallbacks* alloc);
+VKAPI_ATTR void VKAPI_CALL DestroyImage(VkDevice device, VkImage image,
+                                        const VkAllocationCallbacks* alloc);
+VKAPI_ATTR VkResult VKAPI_CALL AllocateCommandBuffers(VkDevice device,
+                                                      const VkCommandBufferAllocateInfo* info,
+                                                      VkCommandBuffer* buffers);
+VKAPI_ATTR void VKAPI_CALL FreeCommandBuffers(VkDevice device, VkCommandPool pool, uint32_t count,
+                                              const VkCommandBuffer* buffers);
+VKAPI_ATTR VkResult VKAPI_CALL ResetCommandPool(VkDevice device, VkCommandPool pool,
+                                                VkCommandPoolResetFlags flags);
+VKAPI_ATTR void VKAPI_CALL DestroyCommandPool(VkDevice device, VkCommandPool pool,
+                                              const VkAllocationCallbacks* alloc);
+VKAPI_ATTR VkResult VKAPI_CALL BeginCommandBuffer(VkCommandBuffer commands,
+                                                  const VkCommandBufferBeginInfo* info);
+VKAPI_ATTR VkResult VKAPI_CALL ResetCommandBuffer(VkCommandBuffer commands,
+                                                  VkCommandBufferResetFlags flags);
+VKAPI_ATTR void VKAPI_CALL CmdPipelineBarrier(
+    VkCommandBuffer commands, VkPipelineStageFlags src_stages, VkPipelineStageFlags dst_stages,
+    VkDependencyFlags flags, uint32_t memory_count, const VkMemoryBarrier* memory,
+    uint32_t buffer_count, const VkBufferMemoryBarrier* buffers, uint32_t image_count,
+    const VkImageMemoryBarrier* images);
+VKAPI_ATTR void VKAPI_CALL CmdPipelineBarrier2(VkCommandBuffer commands,
+                                               const VkDependencyInfo* dependency);
+VKAPI_ATTR void VKAPI_CALL CmdExecuteCommands(VkCommandBuffer commands, uint32_t count,
+                                              const VkCommandBuffer* secondaries);
 
 }  // namespace sb::api

@@ -68,6 +68,30 @@ const Intercept kQueueIntercepts[] = {
     {"vkQueueSubmit2KHR", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
 };
 
+// Foreign-transfer intercepts: only devices that bridge them (DeviceData::transfers) get them.
+const Intercept kTransferIntercepts[] = {
+    SB_INTERCEPT(AllocateMemory),
+    SB_INTERCEPT(FreeMemory),
+    SB_INTERCEPT(BindBufferMemory),
+    SB_INTERCEPT(BindImageMemory),
+    SB_INTERCEPT(DestroyBuffer),
+    SB_INTERCEPT(DestroyImage),
+    SB_INTERCEPT(AllocateCommandBuffers),
+    SB_INTERCEPT(FreeCommandBuffers),
+    SB_INTERCEPT(ResetCommandPool),
+    SB_INTERCEPT(DestroyCommandPool),
+    SB_INTERCEPT(BeginCommandBuffer),
+    SB_INTERCEPT(ResetCommandBuffer),
+    SB_INTERCEPT(CmdPipelineBarrier),
+    SB_INTERCEPT(CmdExecuteCommands),
+    {"vkBindBufferMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindBufferMemory2)},
+    {"vkBindBufferMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindBufferMemory2)},
+    {"vkBindImageMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
+    {"vkBindImageMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
+    {"vkCmdPipelineBarrier2", reinterpret_cast<PFN_vkVoidFunction>(&CmdPipelineBarrier2)},
+    {"vkCmdPipelineBarrier2KHR", reinterpret_cast<PFN_vkVoidFunction>(&CmdPipelineBarrier2)},
+};
+
 #undef SB_INTERCEPT
 // NOLINTEND(bugprone-macro-parentheses)
 
@@ -139,8 +163,10 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     if (auto fn = find_in(kWsiDeviceIntercepts, name)) {
         return fn;
     }
-    if (auto fn = find_in(kQueueIntercepts, name);
-        fn != nullptr && needs_queue_serialisation(*dev)) {
+    if (auto fn = find_in(kQueueIntercepts, name); fn != nullptr && needs_queue_intercepts(*dev)) {
+        return fn;
+    }
+    if (auto fn = find_in(kTransferIntercepts, name); fn != nullptr && dev->transfers) {
         return fn;
     }
     return next;
@@ -165,10 +191,10 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
     if (next == nullptr) {
         return nullptr;
     }
-    // Device commands asked for here serve every device: the queue intercepts forward what
-    // needs no serialisation.
+    // Device commands asked for here serve every device: the queue and transfer intercepts
+    // forward for devices that need neither.
     for (auto fn : {find_in(kWsiInstanceIntercepts, name), find_in(kWsiDeviceIntercepts, name),
-                    find_in(kQueueIntercepts, name)}) {
+                    find_in(kQueueIntercepts, name), find_in(kTransferIntercepts, name)}) {
         if (fn != nullptr) {
             return fn;
         }

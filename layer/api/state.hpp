@@ -3,6 +3,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
 #include "dispatch/object_map.hpp"
+#include "submit/device_transfers.hpp"
 #include "util/host_alloc.hpp"
 
 namespace sb::api {
@@ -67,6 +69,9 @@ struct DeviceData {
     bool acquire_imports_reads = false;
     // SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: the sync tests' control (wsi::DeviceContext).
     bool disable_fence_transfer_for_tests = false;
+    // Foreign queue-family transfers at submit (layer/submit): kernel import strategy only, null
+    // for every other device. Destroyed before the device.
+    std::unique_ptr<submit::DeviceTransfers> transfers;
 };
 
 dispatch::ObjectMap<InstanceData>& instances();

@@ -53,8 +53,10 @@ Vk::Vk(const Settings& settings) {
     set_env("GPUSIM_SYNC_FD", settings.sync_fd ? 1 : 0);
     set_env("GPUSIM_DMA_BUF", settings.dma_buf ? 1 : 0);
 
-    // First in the list is nearest the app: gpusim, then (checking gpusim's calls) validation.
-    std::vector<const char*> layers = {"VK_LAYER_SYNCBRIDGE_gpusim"};
+    // First in the list is nearest the app: the layers above, gpusim, then (checking gpusim's
+    // calls) validation.
+    std::vector<const char*> layers = settings.layers_above;
+    layers.push_back("VK_LAYER_SYNCBRIDGE_gpusim");
     std::vector<const char*> instance_extensions;
     if (settings.validation_below) {
         layers.push_back("VK_LAYER_KHRONOS_validation");

@@ -23,6 +23,7 @@ struct Settings {
     bool sync_fd = true;
     bool dma_buf = true;
     bool validation_below = false;  // VK_LAYER_KHRONOS_validation between gpusim and lavapipe
+    std::vector<const char*> layers_above;  // between the app and gpusim (syncbridge), in order
     uint32_t api_version = VK_API_VERSION_1_3;
     std::vector<const char*> device_extensions;  // enabled when the device lists them
 };

@@ -1,0 +1,251 @@
+// Foreign queue-family transfers at vkQueueSubmit, end to end in the test VM. An app on gpusim
+// (slow, explicit sync only) shares memory as a dma-buf with a user outside Vulkan, played here by
+// the test through the kernel's implicit-sync fences; syncbridge sits between them.
+// - Release: a barrier to VK_QUEUE_FAMILY_FOREIGN_EXT, submitted; the other side's implicit-sync
+//   read (DMA_BUF_IOCTL_SYNC) must then see the GPU's writes, not what was there before.
+// - Acquire: the other side still writes (a pending vgem write fence); a barrier from
+//   VK_QUEUE_FAMILY_FOREIGN_EXT, submitted; the GPU must read what it wrote once it is done.
+// Each has its control: the same submit with syncbridge's transfers off
+// (SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1) shows the race the bridge prevents.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "gpusim/harness.hpp"
+#include "kernel/fixture.hpp"
+#include "support/fd_count.hpp"
+
+namespace sb::test {
+namespace {
+
+using gpusim::test::check;
+using gpusim::test::Vk;
+
+constexpr uint32_t kOld = 0x0BAD0BADu;  // what the memory held before
+constexpr uint32_t kNew = 0xC0FFEE01u;  // what the writer of the transfer wrote
+constexpr VkDeviceSize kSize = 4096;
+constexpr uint64_t kVkSoon = 5'000'000'000;   // ns
+constexpr uint64_t kVkBlocked = 300'000'000;  // ns: "still waiting" means waiting
+
+enum class Sync { v1, v2 };
+enum class Bridge { on, off };
+
+struct Case {
+    Sync sync;
+    Bridge bridge;
+};
+
+[[maybe_unused]] void PrintTo(const Case& c, std::ostream* out) {
+    *out << (c.sync == Sync::v1 ? "vkCmdPipelineBarrier" : "vkCmdPipelineBarrier2")
+         << (c.bridge == Bridge::on ? ", bridged" : ", control");
+}
+
+std::string name(const ::testing::TestParamInfo<Case>& info) {
+    return std::string(info.param.sync == Sync::v1 ? "Barrier1" : "Barrier2") +
+           (info.param.bridge == Bridge::on ? "Bridged" : "Control");
+}
+
+class ForeignTransfer : public VgemTest, public ::testing::WithParamInterface<Case> {
+  protected:
+    void SetUp() override {
+        VgemTest::SetUp();
+        if (HasFatalFailure()) {
+            return;
+        }
+        if (GetParam().bridge == Bridge::off) {
+            (void)::setenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER", "1", 1);
+        } else {
+            (void)::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
+        }
+        auto settings = gpusim::test::dma_buf_device(kLatencyMs);
+        settings.layers_above = {"VK_LAYER_SYNCBRIDGE_wsi"};
+        vk_ = std::make_unique<Vk>(settings);
+        get_memory_fd_ = vk_->device_proc<PFN_vkGetMemoryFdKHR>("vkGetMemoryFdKHR");
+    }
+    void TearDown() override { (void)::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER"); }
+
+    bool bridged() const { return GetParam().bridge == Bridge::on; }
+
+    // The memory's dma-buf, as the app hands it to the other side.
+    DmaBuf export_memory(VkDeviceMemory memory) {
+        VkMemoryGetFdInfoKHR get{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR};
+        get.memory = memory;
+        get.handleType = VK_EXTERNAL_MEMORY_HANDLE_TYPE_DMA_BUF_BIT_EXT;
+        int fd = -1;
+        check(get_memory_fd_(vk_->device, &get, &fd), "vkGetMemoryFdKHR");
+        return DmaBuf(kernel::UniqueFd(fd));
+    }
+
+    // One ownership transfer of `buffer` between the queue's family and FOREIGN, with either
+    // barrier command.
+    void transfer(VkCommandBuffer cb, VkBuffer buffer, bool release) {
+        const uint32_t foreign = VK_QUEUE_FAMILY_FOREIGN_EXT;
+        const uint32_t ours = vk_->queue_family;
+        if (GetParam().sync == Sync::v1) {
+            VkBufferMemoryBarrier barrier{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER};
+            barrier.srcAccessMask = release ? VK_ACCESS_TRANSFER_WRITE_BIT : 0;
+            barrier.dstAccessMask = release ? 0 : VK_ACCESS_TRANSFER_READ_BIT;
+            barrier.srcQueueFamilyIndex = release ? ours : foreign;
+            barrier.dstQueueFamilyIndex = release ? foreign : ours;
+            barrier.buffer = buffer;
+            barrier.size = VK_WHOLE_SIZE;
+            vkCmdPipelineBarrier(
+                cb, release ? VK_PIPELINE_STAGE_TRANSFER_BIT : VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
+                release ? VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT : VK_PIPELINE_STAGE_TRANSFER_BIT, 0,
+                0, nullptr, 1, &barrier, 0, nullptr);
+            return;
+        }
+        VkBufferMemoryBarrier2 barrier{VK_STRUCTURE_TYPE_BUFFER_MEMORY_BARRIER_2};
+        barrier.srcStageMask =
+            release ? VK_PIPELINE_STAGE_2_TRANSFER_BIT : VK_PIPELINE_STAGE_2_NONE;
+        barrier.srcAccessMask = release ? VK_ACCESS_2_TRANSFER_WRITE_BIT : VK_ACCESS_2_NONE;
+        barrier.dstStageMask =
+            release ? VK_PIPELINE_STAGE_2_NONE : VK_PIPELINE_STAGE_2_TRANSFER_BIT;
+        barrier.dstAccessMask = release ? VK_ACCESS_2_NONE : VK_ACCESS_2_TRANSFER_READ_BIT;
+        barrier.srcQueueFamilyIndex = release ? ours : foreign;
+        barrier.dstQueueFamilyIndex = release ? foreign : ours;
+        barrier.buffer = buffer;
+        barrier.size = VK_WHOLE_SIZE;
+        VkDependencyInfo dependency{VK_STRUCTURE_TYPE_DEPENDENCY_INFO};
+        dependency.bufferMemoryBarrierCount = 1;
+        dependency.pBufferMemoryBarriers = &barrier;
+        vkCmdPipelineBarrier2(cb, &dependency);
+    }
+
+    // Ends `cb` and submits it with vkQueueSubmit or vkQueueSubmit2, as the case says.
+    void submit(VkCommandBuffer cb, VkFence fence) {
+        if (GetParam().sync == Sync::v1) {
+            vk_->submit(cb, fence);
+            return;
+        }
+        check(vkEndCommandBuffer(cb), "vkEndCommandBuffer");
+        VkCommandBufferSubmitInfo commands{VK_STRUCTURE_TYPE_COMMAND_BUFFER_SUBMIT_INFO};
+        commands.commandBuffer = cb;
+        VkSubmitInfo2 info{VK_STRUCTURE_TYPE_SUBMIT_INFO_2};
+        info.commandBufferInfoCount = 1;
+        info.pCommandBufferInfos = &commands;
+        check(vkQueueSubmit2(vk_->queue, 1, &info, fence), "vkQueueSubmit2");
+    }
+
+    static constexpr uint32_t kLatencyMs = 200;
+    std::unique_ptr<Vk> vk_;
+    PFN_vkGetMemoryFdKHR get_memory_fd_ = nullptr;
+};
+
+uint32_t first_word(const kernel::DmaBufMapping& map) {
+    uint32_t word = 0;
+    std::memcpy(&word, map.data(), sizeof(word));
+    return word;
+}
+
+TEST_P(ForeignTransfer, ReleaseMakesTheOtherSideWaitForTheGpusWrites) {
+    gpusim::test::Buffer shared(*vk_, kSize, /*dma_buf=*/true);
+    const DmaBuf other_side = export_memory(shared.memory);
+    const auto map = must(other_side.map(kSize, Access::read_write));
+    ASSERT_OK(other_side.begin_cpu_access(Access::write));
+    std::memcpy(map.data(), &kOld, sizeof(kOld));
+    ASSERT_OK(other_side.end_cpu_access(Access::write));
+
+    VkCommandBuffer cb = vk_->begin_commands();
+    vkCmdFillBuffer(cb, shared.buffer, 0, VK_WHOLE_SIZE, kNew);
+    transfer(cb, shared.buffer, /*release=*/true);
+    VkFence done = vk_->create_fence();
+    submit(cb, done);
+
+    // vkQueueSubmit has returned: the app may now hand the buffer over. The other side reads
+    // the way implicit sync does, after the buffer's write fences.
+    const bool pending = !must(must(other_side.export_sync_file(Access::read)).is_signalled());
+    ASSERT_OK(other_side.begin_cpu_access(Access::read));
+    const uint32_t seen = first_word(map);
+    ASSERT_OK(other_side.end_cpu_access(Access::read));
+    ASSERT_EQ(vkWaitForFences(vk_->device, 1, &done, VK_TRUE, kVkSoon), VK_SUCCESS);
+    vkDestroyFence(vk_->device, done, nullptr);
+
+    if (bridged()) {
+        EXPECT_EQ(seen, kNew) << "the other side read before the GPU's writes were done";
+        // And the app's thread did not wait for the GPU: the fence was still pending.
+        EXPECT_TRUE(pending) << "vkQueueSubmit waited for the GPU on the app's thread";
+    } else {
+        EXPECT_EQ(seen, kOld) << "the control does not bite: the GPU finished within the read";
+        EXPECT_FALSE(pending) << "a write fence without the bridge: gpusim is not explicit-only";
+    }
+}
+
+TEST_P(ForeignTransfer, AcquireMakesTheGpuWaitForTheOtherSidesWrites) {
+    gpusim::test::Buffer shared(*vk_, kSize, /*dma_buf=*/true);
+    gpusim::test::Buffer readback(*vk_, kSize, /*dma_buf=*/false);
+    const DmaBuf other_side = export_memory(shared.memory);
+    const auto map = must(other_side.map(kSize, Access::read_write));
+    ASSERT_OK(other_side.begin_cpu_access(Access::write));
+    std::memcpy(map.data(), &kOld, sizeof(kOld));
+    ASSERT_OK(other_side.end_cpu_access(Access::write));
+    // The other side is still writing the buffer: a write fence it signals when it is done.
+    const uint32_t handle = must(vgem().import_dma_buf(other_side));
+    const uint32_t writing = must(vgem().attach_fence(handle, Access::write));
+
+    VkCommandBuffer cb = vk_->begin_commands();
+    transfer(cb, shared.buffer, /*release=*/false);
+    VkBufferCopy region{0, 0, sizeof(uint32_t)};
+    vkCmdCopyBuffer(cb, shared.buffer, readback.buffer, 1, &region);
+    VkFence done = vk_->create_fence();
+    submit(cb, done);  // returns while the other side still writes: no wait on the app's thread
+
+    // The GPU must not run the copy while the other side writes.
+    const VkResult early = vkWaitForFences(vk_->device, 1, &done, VK_TRUE, kVkBlocked);
+    std::memcpy(map.data(), &kNew, sizeof(kNew));  // inside the fence: no DMA_BUF_IOCTL_SYNC
+    ASSERT_OK(vgem().signal(writing));
+    ASSERT_EQ(vkWaitForFences(vk_->device, 1, &done, VK_TRUE, kVkSoon), VK_SUCCESS);
+    vkDestroyFence(vk_->device, done, nullptr);
+    ASSERT_OK(vgem().close_handle(handle));
+
+    void* data = nullptr;
+    check(vkMapMemory(vk_->device, readback.memory, 0, sizeof(uint32_t), 0, &data), "vkMapMemory");
+    uint32_t copied = 0;
+    std::memcpy(&copied, data, sizeof(copied));
+    vkUnmapMemory(vk_->device, readback.memory);
+
+    if (bridged()) {
+        EXPECT_EQ(early, VK_TIMEOUT) << "the copy ran while the other side still wrote";
+        EXPECT_EQ(copied, kNew);
+    } else {
+        EXPECT_EQ(early, VK_SUCCESS) << "the control does not bite: the GPU waited anyway";
+        EXPECT_EQ(copied, kOld);
+    }
+}
+
+// The layer keeps one fd per dma-buf memory object, and records in command buffers share it:
+// once the memory is freed and the command buffer reset, nothing of it is left open.
+TEST_P(ForeignTransfer, NoFdOutlivesItsMemoryAndCommandBuffer) {
+    const int before = open_fd_count();
+    for (int round = 0; round < 10; ++round) {
+        gpusim::test::Buffer shared(*vk_, kSize, /*dma_buf=*/true);
+        VkCommandBuffer cb = vk_->begin_commands();
+        vkCmdFillBuffer(cb, shared.buffer, 0, VK_WHOLE_SIZE, kNew);
+        transfer(cb, shared.buffer, /*release=*/true);
+        VkFence done = vk_->create_fence();
+        submit(cb, done);
+        ASSERT_EQ(vkWaitForFences(vk_->device, 1, &done, VK_TRUE, kVkSoon), VK_SUCCESS);
+        vkDestroyFence(vk_->device, done, nullptr);
+        vkFreeCommandBuffers(vk_->device, vk_->pool, 1, &cb);
+    }
+    EXPECT_EQ(open_fd_count(), before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Submit, ForeignTransfer,
+                         ::testing::Values(Case{Sync::v1, Bridge::on}, Case{Sync::v1, Bridge::off},
+                                           Case{Sync::v2, Bridge::on}, Case{Sync::v2, Bridge::off}),
+                         name);
+
+}  // namespace
+}  // namespace sb::test
+
+int main(int argc, char** argv) {
+    // Self-contained in the VM: find both layers in the build tree.
+    (void)setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 0);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}
