@@ -56,10 +56,16 @@ Vk::Vk(const Settings& settings) {
     // First in the list is nearest the app: the layers above, gpusim, then (checking gpusim's
     // calls) validation.
     std::vector<const char*> layers = settings.layers_above;
+    if (settings.validation_above_gpusim) {
+        layers.push_back("VK_LAYER_KHRONOS_validation");
+    }
     layers.push_back("VK_LAYER_SYNCBRIDGE_gpusim");
-    std::vector<const char*> instance_extensions;
     if (settings.validation_below) {
         layers.push_back("VK_LAYER_KHRONOS_validation");
+    }
+    const bool validation = settings.validation_below || settings.validation_above_gpusim;
+    std::vector<const char*> instance_extensions;
+    if (validation) {
         instance_extensions.push_back(VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
     }
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
@@ -72,7 +78,7 @@ Vk::Vk(const Settings& settings) {
     info.ppEnabledExtensionNames = instance_extensions.data();
     check(vkCreateInstance(&info, nullptr, &instance), "vkCreateInstance");
 
-    if (settings.validation_below) {
+    if (validation) {
         VkDebugUtilsMessengerCreateInfoEXT m{
             VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
         m.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |

@@ -24,6 +24,9 @@ struct Settings {
     bool dma_buf = true;
     bool validation_below = false;  // VK_LAYER_KHRONOS_validation between gpusim and lavapipe
     std::vector<const char*> layers_above;  // between the app and gpusim (syncbridge), in order
+    // VK_LAYER_KHRONOS_validation right above gpusim, below layers_above: it checks what they
+    // ask of the driver.
+    bool validation_above_gpusim = false;
     uint32_t api_version = VK_API_VERSION_1_3;
     std::vector<const char*> device_extensions;  // enabled when the device lists them
 };

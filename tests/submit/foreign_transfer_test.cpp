@@ -14,6 +14,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "gpusim/harness.hpp"
 #include "kernel/fixture.hpp"
@@ -63,12 +64,14 @@ class ForeignTransfer : public VgemTest, public ::testing::WithParamInterface<Ca
         }
         auto settings = gpusim::test::dma_buf_device(kLatencyMs);
         settings.layers_above = {"VK_LAYER_SYNCBRIDGE_wsi"};
+        settings.validation_above_gpusim = validated();
         vk_ = std::make_unique<Vk>(settings);
         get_memory_fd_ = vk_->device_proc<PFN_vkGetMemoryFdKHR>("vkGetMemoryFdKHR");
     }
     void TearDown() override { (void)::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER"); }
 
     bool bridged() const { return GetParam().bridge == Bridge::on; }
+    virtual bool validated() const { return false; }
 
     // The memory's dma-buf, as the app hands it to the other side.
     DmaBuf export_memory(VkDeviceMemory memory) {
@@ -234,6 +237,61 @@ TEST_P(ForeignTransfer, NoFdOutlivesItsMemoryAndCommandBuffer) {
     }
     EXPECT_EQ(open_fd_count(), before);
 }
+
+// The validation layer between syncbridge and gpusim checks what the layer asks of the driver
+// around a release and an acquire: its batch with the imported wait and the barrier, the
+// semaphores it reuses, the carrier it exports.
+class ForeignTransferValidated : public ForeignTransfer {
+  protected:
+    void SetUp() override {
+        if (!validation_installed()) {
+            GTEST_SKIP() << "vulkan-validationlayers is not installed";
+        }
+        ForeignTransfer::SetUp();
+    }
+    bool validated() const override { return true; }
+
+    static bool validation_installed() {
+        uint32_t count = 0;
+        (void)vkEnumerateInstanceLayerProperties(&count, nullptr);
+        std::vector<VkLayerProperties> layers(count);
+        (void)vkEnumerateInstanceLayerProperties(&count, layers.data());
+        for (const auto& layer : layers) {
+            if (std::strcmp(layer.layerName, "VK_LAYER_KHRONOS_validation") == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+};
+
+TEST_P(ForeignTransferValidated, TheLayersBatchesAreValid) {
+    gpusim::test::Buffer shared(*vk_, kSize, /*dma_buf=*/true);
+    const DmaBuf other_side = export_memory(shared.memory);
+    const uint32_t handle = must(vgem().import_dma_buf(other_side));
+    for (int round = 0; round < 3; ++round) {
+        // The other side takes the buffer once the last release's fence lets it (implicit
+        // sync), writes, and gives it back with its write fence still pending.
+        ASSERT_EQ(must(other_side.wait_idle(Access::write, kSoon)), WaitOutcome::ready);
+        const uint32_t writing = must(vgem().attach_fence(handle, Access::write));
+        VkCommandBuffer cb = vk_->begin_commands();
+        transfer(cb, shared.buffer, /*release=*/false);
+        vkCmdFillBuffer(cb, shared.buffer, 0, VK_WHOLE_SIZE, kNew);
+        transfer(cb, shared.buffer, /*release=*/true);
+        VkFence done = vk_->create_fence();
+        submit(cb, done);
+        ASSERT_OK(vgem().signal(writing));
+        ASSERT_EQ(vkWaitForFences(vk_->device, 1, &done, VK_TRUE, kVkSoon), VK_SUCCESS);
+        vkDestroyFence(vk_->device, done, nullptr);
+        vkFreeCommandBuffers(vk_->device, vk_->pool, 1, &cb);
+    }
+    ASSERT_OK(vgem().close_handle(handle));
+    EXPECT_EQ(vk_->validation_messages(), 0) << vk_->first_validation_message();
+}
+
+INSTANTIATE_TEST_SUITE_P(Submit, ForeignTransferValidated,
+                         ::testing::Values(Case{Sync::v1, Bridge::on}, Case{Sync::v2, Bridge::on}),
+                         name);
 
 INSTANTIATE_TEST_SUITE_P(Submit, ForeignTransfer,
                          ::testing::Values(Case{Sync::v1, Bridge::on}, Case{Sync::v1, Bridge::off},
