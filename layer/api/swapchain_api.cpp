@@ -9,6 +9,7 @@
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
 #include "util/log.hpp"
+#include "util/scratch_array.hpp"
 #include "wsi/formats.hpp"
 
 namespace sb::api {
@@ -171,7 +172,8 @@ VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchai
 
 VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info) {
     DeviceData* dev = device_data(queue);
-    std::vector<SwapchainData*> ours(info->swapchainCount, nullptr);
+    // Nearly every present names one swapchain: no heap allocation for it.
+    util::ScratchArray<SwapchainData*, 4> ours(info->swapchainCount);
     uint32_t layer_count = 0;
     for (uint32_t i = 0; i < info->swapchainCount; ++i) {
         ours[i] = swapchain_data(info->pSwapchains[i]);

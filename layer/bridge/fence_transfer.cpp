@@ -1,8 +1,7 @@
 #include "bridge/fence_transfer.hpp"
 
-#include <vector>
-
 #include "util/log.hpp"
+#include "util/scratch_array.hpp"
 
 namespace sb::bridge {
 namespace {
@@ -52,21 +51,14 @@ VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, 
                             kernel::SyncFile* render_done) {
     // The semaphores are the app's render-done signals: wait for all of the work before them.
     // (A present rarely waits on more than a few; the small array avoids a heap allocation.)
-    constexpr uint32_t kInline = 8;
-    VkPipelineStageFlags inline_stages[kInline];
-    std::vector<VkPipelineStageFlags> heap_stages;
-    VkPipelineStageFlags* stages = inline_stages;
-    if (wait_count > kInline) {
-        heap_stages.resize(wait_count);
-        stages = heap_stages.data();
-    }
+    util::ScratchArray<VkPipelineStageFlags, 8> stages(wait_count);
     for (uint32_t i = 0; i < wait_count; ++i) {
         stages[i] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
     }
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     submit.waitSemaphoreCount = wait_count;
     submit.pWaitSemaphores = waits;
-    submit.pWaitDstStageMask = stages;
+    submit.pWaitDstStageMask = stages.data();
     submit.signalSemaphoreCount = 1;
     submit.pSignalSemaphores = &carrier;
     if (VkResult r = next.QueueSubmit(queue, 1, &submit, VK_NULL_HANDLE); r != VK_SUCCESS) {

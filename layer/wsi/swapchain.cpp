@@ -6,6 +6,7 @@
 
 #include "bridge/fence_transfer.hpp"
 #include "util/log.hpp"
+#include "util/scratch_array.hpp"
 
 namespace sb::wsi {
 namespace {
@@ -346,7 +347,10 @@ VkResult RenderFence::submit(const dispatch::DeviceTable& next, VkDevice device,
     if (VkResult r = next.CreateFence(device, &fence_info, nullptr, &fence); r != VK_SUCCESS) {
         return r;
     }
-    const std::vector<VkPipelineStageFlags> stages(wait_count, VK_PIPELINE_STAGE_ALL_COMMANDS_BIT);
+    util::ScratchArray<VkPipelineStageFlags, 8> stages(wait_count);
+    for (uint32_t i = 0; i < wait_count; ++i) {
+        stages[i] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+    }
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
     submit.waitSemaphoreCount = wait_count;
     submit.pWaitSemaphores = waits;
