@@ -39,12 +39,8 @@ export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim
 driver=${VKCUBE_DRIVER:-gpusim}
 gpu_words="gpusim (GPU \${GPUSIM_LATENCY_MS:-16}+0..\${GPUSIM_JITTER_MS:-16} ms)"
 if [ "$driver" = lavapipe25 ]; then
-  if [ -z "${SYNCBRIDGE_BACKPORTS:-}" ] || [ ! -d "$SYNCBRIDGE_BACKPORTS" ]; then
-    echo "SKIP: no backports prefix (run tools/backports/fetch, boot with --backports)"
-    exit 77
-  fi
   # shellcheck source=/dev/null
-  . "$(dirname "$0")/../../tools/backports/env" "$SYNCBRIDGE_BACKPORTS" || exit 1
+  . "$(dirname "$0")/../../tools/backports/env-or-skip"
   export VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi
   gpu_words="lavapipe 25"
 fi
