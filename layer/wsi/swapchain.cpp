@@ -98,14 +98,16 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
 
 Swapchain::~Swapchain() {
     // Order matters: no hand-over may start, and no consumer event may arrive, once the images
-    // begin to go away.
-    if (!images_.empty()) {
-        // The layer's own submits (present transfers, acquire signals) may still use the images
-        // and the fences the hand-over thread holds.
-        (void)device_.next->DeviceWaitIdle(device_.device);
-    }
+    // begin to go away. The hand-over thread's queued renders are cancelled, and each of their
+    // fences waits for its own submit as it goes.
     hand_over_thread_.reset();
     presenter_.reset();
+    try {
+        wait_for_layer_submits();
+    } catch (...) {
+        // Only a failed lock or log line can throw here; the carriers go regardless, as they
+        // would have with the device lost.
+    }
     for (DmaBufImage& image : images_) {
         destroy_dma_buf_image(*device_.next, device_.device, alloc_, &image);
     }
@@ -114,6 +116,37 @@ Swapchain::~Swapchain() {
     }
     for (VkSemaphore semaphore : reads_carriers_) {
         device_.next->DestroySemaphore(device_.device, semaphore, nullptr);
+    }
+}
+
+// The layer's own batches that name the carriers must be done before they are destroyed (the
+// app answers for its own work on the images). Not vkDeviceWaitIdle: that needs every queue of
+// the device externally synchronised, and the app may be submitting on another thread.
+void Swapchain::wait_for_layer_submits() {
+    constexpr auto kDrainTimeout = std::chrono::seconds(5);
+    if (render_done_carrier_ != VK_NULL_HANDLE) {
+        if (device_.disable_fence_transfer_for_tests) {
+            // The control put no fence in the images; only a device-wide wait is left.
+            (void)device_.next->DeviceWaitIdle(device_.device);
+        } else {
+            // Every batch that signalled the carrier left its render-done in one of this
+            // swapchain's images as a write fence (present() waits for it itself where it
+            // cannot), and waiting for those holds no fd.
+            for (const DmaBufImage& image : images_) {
+                auto idle = image.dma_buf.wait_idle(kernel::Access::read, kDrainTimeout);
+                if (!idle || *idle != kernel::WaitOutcome::ready) {
+                    SB_LOG_ONCE(error, "swapchain destroy: a present's submit did not finish");
+                }
+            }
+        }
+    }
+    if (!reads_carriers_.empty() && device_.internal_queue != VK_NULL_HANDLE) {
+        // The acquire signals wait on them, on the layer's queue, whose use the layer serialises.
+        std::unique_lock<std::mutex> queue_lock;
+        if (device_.internal_queue_mutex != nullptr) {
+            queue_lock = std::unique_lock(*device_.internal_queue_mutex);
+        }
+        (void)device_.next->QueueWaitIdle(device_.internal_queue);
     }
 }
 
@@ -282,6 +315,18 @@ VkResult Swapchain::hand_over(uint32_t index) {
     return r;
 }
 
+// A present that fails before its render-done reaches an image (errors only): its batch, which
+// names a carrier, is waited for here, since destroy will look for it in the images.
+void Swapchain::wait_for_unused_render_done(const RenderDone& done) {
+    if (done.sync_file.is_stub()) {
+        return;
+    }
+    if (auto waited = done.sync_file.wait(std::chrono::seconds(5));
+        !waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "present: the render of a failed present did not finish");
+    }
+}
+
 bool Swapchain::presents_on_thread() const {
     return device_.strategy == bridge::Strategy::userspace_wait || device_.export_blocks;
 }
@@ -298,10 +343,12 @@ VkResult Swapchain::prepare_render_done(VkQueue queue, const VkSemaphore* waits,
 
 VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
     if (lost_) {
+        wait_for_unused_render_done(done);
         return VK_ERROR_SURFACE_LOST_KHR;
     }
     if (index >= images_.size() || !ownership_.apply(index, OwnershipEvent::queue_present)) {
         SB_LOG_ONCE(error, "vkQueuePresentKHR: image %u was not acquired", index);
+        wait_for_unused_render_done(done);
         return VK_ERROR_OUT_OF_DATE_KHR;
     }
     if (device_.disable_fence_transfer_for_tests) {
@@ -315,6 +362,7 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
                 images_[index].dma_buf.import_sync_file(done.sync_file, kernel::Access::write);
             !st) {
             SB_LOG_ONCE(error, "present: %s", st.error().describe().c_str());
+            wait_for_unused_render_done(done);
             on_lost();
             return VK_ERROR_SURFACE_LOST_KHR;
         }

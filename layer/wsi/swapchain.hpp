@@ -149,6 +149,8 @@ class Swapchain final : public ConsumerEvents {
     VkResult status_result(VkResult success) const;
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).
     [[nodiscard]] bool presents_on_thread() const;
+    void wait_for_layer_submits();
+    static void wait_for_unused_render_done(const RenderDone& done);
 
     DeviceContext device_;
     SwapchainConfig config_;

@@ -295,7 +295,7 @@ class SwapchainResults : public VgemTest {
         if (HasFatalFailure()) {
             return;
         }
-        const Settings s = gpusim::test::dma_buf_device(1);
+        const Settings s = gpusim::test::dma_buf_device(latency_ms());
         vk_ = std::make_unique<Vk>(s);
         dispatch::load_device_table(next_, vk_->device, vkGetDeviceProcAddr);
         ctx_.next = &next_;
@@ -312,6 +312,7 @@ class SwapchainResults : public VgemTest {
     }
     // What a derived fixture changes about the device before the swapchain is made.
     virtual void configure(wsi::DeviceContext& /*ctx*/) {}
+    virtual uint32_t latency_ms() const { return 1; }
     void TearDown() override {
         chain_.reset();
         vk_.reset();
@@ -401,6 +402,32 @@ TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
 
 // The wait strategy's last resort (no SYNC_FD anywhere): a released image whose consumer reads
 // are still pending is not yet available, and the acquire timeout covers that wait.
+// Destroying a swapchain right after a present whose render still runs on the (slow) GPU: the
+// layer's present batch waits for that render and names the swapchain's carrier semaphore, so
+// destroy must not return before it has run (without vkDeviceWaitIdle, which the app's other
+// threads' submits would race).
+class SwapchainDestroy : public SwapchainResults {
+  protected:
+    uint32_t latency_ms() const override { return 300; }
+};
+
+TEST_F(SwapchainDestroy, WaitsForThePresentBatchThatNamesItsCarrier) {
+    uint32_t index = 0;
+    ASSERT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
+    VkSemaphore rendered = vk_->create_semaphore();
+    VkFence render_done = vk_->create_fence();
+    vk_->submit(vk_->begin_commands(), render_done, {}, {rendered});
+    ASSERT_EQ(chain_->present(vk_->queue, index, &rendered, 1), VK_SUCCESS);
+    EXPECT_EQ(vkGetFenceStatus(vk_->device, render_done), VK_NOT_READY)
+        << "the render was done before destroy: the test proves nothing";
+    chain_.reset();
+    // The present batch ran after the render, so the render is done too.
+    EXPECT_EQ(vkGetFenceStatus(vk_->device, render_done), VK_SUCCESS);
+    vkDeviceWaitIdle(vk_->device);
+    vkDestroyFence(vk_->device, render_done, nullptr);
+    vkDestroySemaphore(vk_->device, rendered, nullptr);
+}
+
 class SwapchainLastResort : public SwapchainResults {
   protected:
     void configure(wsi::DeviceContext& ctx) override {
