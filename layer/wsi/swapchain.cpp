@@ -98,8 +98,12 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
 
 Swapchain::~Swapchain() {
     // Order matters: no hand-over may start, and no consumer event may arrive, once the images
-    // begin to go away. The hand-over thread's queued renders are cancelled, and each of their
-    // fences waits for its own submit as it goes.
+    // begin to go away. Presents already queued still reach the consumer (each wait has its
+    // deadline), as the app's last frame should: vkcube on weston 14 lost its last commit when
+    // they were cancelled.
+    if (hand_over_thread_) {
+        hand_over_thread_->drain();
+    }
     hand_over_thread_.reset();
     presenter_.reset();
     try {
