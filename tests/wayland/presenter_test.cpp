@@ -206,7 +206,7 @@ TEST_F(WaylandWindowSystem, BuffersCarryTheirDescriptionsAndLeaveNothingBehind) 
     presenter_.reset();
     wait_for_server_cleanup();
     EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     for (const auto& fd : dma_bufs_) {
         EXPECT_GE(::fcntl(fd.get(), F_GETFD), 0);
     }
@@ -339,7 +339,7 @@ TEST_F(WaylandWindowSystem, ARefusedBufferFailsTheCreationAndLeavesNothingBehind
     EXPECT_EQ(presenter_, nullptr);
     wait_for_server_cleanup();
     EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     // The connection survives a `failed`: the surface still answers.
     EXPECT_EQ(wl_display_get_error(app_->display()), 0);
     std::vector<FormatModifier> formats;
@@ -366,7 +366,7 @@ TEST_F(WaylandWindowSystem, ABufferRefusedWithAProtocolErrorIsALostSurface) {
     compositor_->sync();  // the client's destruction is complete
     EXPECT_EQ(count_fds_to("/memfd:fake-dma-buf"), dma_bufs);
     EXPECT_EQ(count_fds_to("anon_inode:[eventfd]"), eventfds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     std::vector<FormatModifier> formats;
     EXPECT_EQ(surface_->query_formats(&formats), VK_ERROR_SURFACE_LOST_KHR);
 }
@@ -456,7 +456,7 @@ TEST_F(WaylandWindowSystem, NothingIsDeliveredOnceThePresenterIsGone) {
     ASSERT_EQ(presenter_->present(2, true), VK_SUCCESS);
     presenter_.reset();
     const size_t delivered = events_.deliveries().size();
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     wait_for_server_cleanup();
     // Let anything still in flight arrive, and the app read it.
     EXPECT_GE(wl_display_roundtrip(app_->display()), 0);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -196,6 +197,16 @@ int thread_count() {
     for ([[maybe_unused]] const auto& entry :
          std::filesystem::directory_iterator("/proc/self/task")) {
         ++count;
+    }
+    return count;
+}
+
+int settled_thread_count(int expected) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    int count = thread_count();
+    while (count != expected && std::chrono::steady_clock::now() < deadline) {
+        ::usleep(5000);
+        count = thread_count();
     }
     return count;
 }

@@ -106,6 +106,10 @@ kernel::UniqueFd fake_dma_buf(size_t size);
 
 // The threads of this process (/proc/self/task).
 int thread_count();
+// thread_count() once it is `expected`, or after 2 s. A joined thread leaves /proc/self/task a
+// little after pthread_join returns (the kernel wakes the joiner before the task is reaped);
+// under TCG that gap has been long enough to fail a count taken at once.
+int settled_thread_count(int expected);
 // The fds of this process whose /proc/self/fd link starts with `target`, e.g.
 // "anon_inode:[eventfd]".
 int count_fds_to(const std::string& target);

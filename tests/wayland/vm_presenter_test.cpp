@@ -172,7 +172,7 @@ TEST_F(RealCompositor, FramesGoOutInOrderAndReleasesAndFrameCallbacksComeBack) {
     presenter_.reset();
     surface_.reset();
     EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     app_->stop_dispatching();
     EXPECT_EQ(app_->app_listener_calls(), 0u);
     EXPECT_EQ(wl_display_dispatch_pending(app_->display()), 0);
@@ -216,7 +216,7 @@ TEST_F(RealCompositor, AKilledCompositorIsLostOnceAndNothingHangs) {
     surface_.reset();
     EXPECT_EQ(events_.count(Kind::lost), 1u);
     EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
 }
 
 TEST_F(RealCompositor, ABufferRefusedWithAProtocolErrorIsALostSurface) {
@@ -232,7 +232,7 @@ TEST_F(RealCompositor, ABufferRefusedWithAProtocolErrorIsALostSurface) {
     EXPECT_EQ(wl_display_get_error(app_->display()), EPROTO);
     surface_.reset();
     EXPECT_EQ(open_fd_count(), fds);
-    EXPECT_EQ(thread_count(), threads);
+    EXPECT_EQ(settled_thread_count(threads), threads);
     EXPECT_TRUE(events_.deliveries().empty());
 }
 
