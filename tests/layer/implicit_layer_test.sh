@@ -2,9 +2,11 @@
 # The installed implicit layer: off by default, on with SYNCBRIDGE_ENABLE=1, off again with
 # SYNCBRIDGE_DISABLE=1, and VK_LOADER_LAYERS_ENABLE switches it on too. Installs into a private
 # prefix (cmake --install) and points the loader there through XDG_DATA_DIRS.
-# usage: implicit_layer_test.sh BUILD_DIR
+# usage: implicit_layer_test.sh BUILD_DIR [VAR=VALUE]...
+#   VAR=VALUE: environment for vulkaninfo alone (the sanitizer build's preloads), not for cmake
 set -u
 build=$1
+shift
 prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null || { echo "FAIL: cmake --install"; exit 1; }
@@ -15,6 +17,7 @@ if [ -z "$manifest" ] || [ -z "$library" ]; then
   exit 1
 fi
 
+vulkaninfo_env="$*" # (split on whitespace: no value holds any)
 lib_dir=$(dirname "$library")
 export XDG_DATA_DIRS="$prefix/share:${XDG_DATA_DIRS:-/usr/local/share:/usr/share}"
 export LD_LIBRARY_PATH="$lib_dir" SYNCBRIDGE_LOG=debug
@@ -24,7 +27,8 @@ check() { # NAME EXPECT(active|inactive) ENV...
   name=$1 expect=$2
   shift 2
   # vulkaninfo must work in every case: "inactive" must not just mean "no Vulkan at all".
-  if ! out=$(env "$@" vulkaninfo --summary 2>&1); then
+  if ! out=$(env "$@" $vulkaninfo_env vulkaninfo --summary 2>&1); then
+    printf '%s\n' "$out" | tail -n 30
     echo "FAIL $name: vulkaninfo failed"
     failures=$((failures + 1))
     return

@@ -364,6 +364,22 @@ case_recreate() { # STRATEGY
   say "     open fds: ${results[fds]-}; recreated: ${results[requested]-}; $(counters_line)"
 }
 
+# The ASan build's control: a leak made in the layer (SYNCBRIDGE_TEST_LEAK=1, one allocation per
+# instance) fails the app with a LeakSanitizer report that names it, so the run above would have
+# caught a leak of the layer's own; the driver, loader and libwayland are as in the recreations.
+case_leak_control() {
+  local name="leak-control"
+  run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import SYNCBRIDGE_TEST_LEAK=1 -- \
+    --recreate 3 --width 64 --height 64 --present-mode mailbox \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p= err
+  err=$(<"$current_log.app.err")
+  [ "$app_status" != 0 ] || p=" the app passed;"
+  [[ $err == *"ERROR: LeakSanitizer: detected memory leaks"* ]] || p="$p no LeakSanitizer report;"
+  [[ $err == *leak_for_sanitizer_control* ]] || p="$p the report does not name the layer's leak;"
+  verdict "$name" "$p"
+}
+
 case "$group" in
   matrix)
     case_frames fifo import VK_LOADER_DEBUG=layer
@@ -407,6 +423,7 @@ case "$group" in
     for strategy in import wait; do
       case_recreate "$strategy"
     done
+    case_leak_control
     ;;
   one:*)
     # e.g. one:case_frames:fifo:import
