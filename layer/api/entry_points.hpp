@@ -59,6 +59,8 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevi
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(
     VkPhysicalDevice pd, const VkPhysicalDeviceSurfaceInfo2KHR* info, uint32_t* count,
     VkSurfaceFormat2KHR* formats);
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2EXT(
+    VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilities2EXT* caps);
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysicalDevice pd,
                                                                        VkSurfaceKHR surface,
                                                                        uint32_t* count,
@@ -81,6 +83,26 @@ VKAPI_ATTR VkResult VKAPI_CALL AcquireNextImage2KHR(VkDevice device,
                                                     uint32_t* index);
 VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchainKHR swapchain);
 VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info);
+
+// Commands that take a handle of any type (object_api.cpp): a layer-owned swapchain's handle
+// must never reach the driver, which would read it as an object of its own.
+VKAPI_ATTR VkResult VKAPI_CALL SetPrivateData(VkDevice device, VkObjectType type, uint64_t handle,
+                                              VkPrivateDataSlot slot, uint64_t data);
+VKAPI_ATTR void VKAPI_CALL GetPrivateData(VkDevice device, VkObjectType type, uint64_t handle,
+                                          VkPrivateDataSlot slot, uint64_t* data);
+VKAPI_ATTR VkResult VKAPI_CALL SetPrivateDataEXT(VkDevice device, VkObjectType type,
+                                                 uint64_t handle, VkPrivateDataSlot slot,
+                                                 uint64_t data);
+VKAPI_ATTR void VKAPI_CALL GetPrivateDataEXT(VkDevice device, VkObjectType type, uint64_t handle,
+                                             VkPrivateDataSlot slot, uint64_t* data);
+VKAPI_ATTR VkResult VKAPI_CALL
+SetDebugUtilsObjectNameEXT(VkDevice device, const VkDebugUtilsObjectNameInfoEXT* info);
+VKAPI_ATTR VkResult VKAPI_CALL SetDebugUtilsObjectTagEXT(VkDevice device,
+                                                         const VkDebugUtilsObjectTagInfoEXT* info);
+VKAPI_ATTR VkResult VKAPI_CALL
+DebugMarkerSetObjectNameEXT(VkDevice device, const VkDebugMarkerObjectNameInfoEXT* info);
+VKAPI_ATTR VkResult VKAPI_CALL
+DebugMarkerSetObjectTagEXT(VkDevice device, const VkDebugMarkerObjectTagInfoEXT* info);
 
 // Queue serialisation for the wait strategy's internal queue, and the fences of foreign
 // transfers at submit (queue_api.cpp).

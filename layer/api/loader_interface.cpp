@@ -47,6 +47,7 @@ const Intercept kWsiInstanceIntercepts[] = {
     SB_INTERCEPT(GetPhysicalDeviceSurfaceSupportKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilitiesKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilities2KHR),
+    SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilities2EXT),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceFormatsKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceFormats2KHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfacePresentModesKHR),
@@ -57,6 +58,19 @@ const Intercept kWsiDeviceIntercepts[] = {
     SB_INTERCEPT(GetSwapchainImagesKHR), SB_INTERCEPT(AcquireNextImageKHR),
     SB_INTERCEPT(AcquireNextImage2KHR),  SB_INTERCEPT(GetSwapchainStatusKHR),
     SB_INTERCEPT(QueuePresentKHR),
+};
+
+// Commands that take a handle of any type: a layer-owned swapchain's must not reach the driver.
+// Like the window-system ones, returned only where the next layer has the command.
+const Intercept kObjectIntercepts[] = {
+    SB_INTERCEPT(SetPrivateData),
+    SB_INTERCEPT(GetPrivateData),
+    SB_INTERCEPT(SetPrivateDataEXT),
+    SB_INTERCEPT(GetPrivateDataEXT),
+    SB_INTERCEPT(SetDebugUtilsObjectNameEXT),
+    SB_INTERCEPT(SetDebugUtilsObjectTagEXT),
+    SB_INTERCEPT(DebugMarkerSetObjectNameEXT),
+    SB_INTERCEPT(DebugMarkerSetObjectTagEXT),
 };
 
 // Queue intercepts: only devices whose layer submits share a queue with the app get them.
@@ -163,6 +177,9 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     if (auto fn = find_in(kWsiDeviceIntercepts, name)) {
         return fn;
     }
+    if (auto fn = find_in(kObjectIntercepts, name)) {
+        return fn;
+    }
     if (auto fn = find_in(kQueueIntercepts, name); fn != nullptr && needs_queue_intercepts(*dev)) {
         return fn;
     }
@@ -194,7 +211,8 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
     // Device commands asked for here serve every device: the queue and transfer intercepts
     // forward for devices that need neither.
     for (auto fn : {find_in(kWsiInstanceIntercepts, name), find_in(kWsiDeviceIntercepts, name),
-                    find_in(kQueueIntercepts, name), find_in(kTransferIntercepts, name)}) {
+                    find_in(kObjectIntercepts, name), find_in(kQueueIntercepts, name),
+                    find_in(kTransferIntercepts, name)}) {
         if (fn != nullptr) {
             return fn;
         }

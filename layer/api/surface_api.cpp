@@ -262,6 +262,32 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
         [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilities2KHR(pd, info, caps); });
 }
 
+// VK_EXT_display_surface_counter: the KHR capabilities, and no counters (a Wayland surface has no
+// vblank counter). The CTS's query_surface_counters checks that both queries agree.
+VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2EXT(
+    VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilities2EXT* caps) {
+    InstanceData* inst = instance_data(pd);
+    return routed(
+        *inst, pd, surface, Formats::needed,
+        [&](const auto& consumer) {
+            VkSurfaceCapabilitiesKHR khr{};
+            fill_capabilities(*inst, pd, has_alpha_format(consumer), &khr);
+            caps->minImageCount = khr.minImageCount;
+            caps->maxImageCount = khr.maxImageCount;
+            caps->currentExtent = khr.currentExtent;
+            caps->minImageExtent = khr.minImageExtent;
+            caps->maxImageExtent = khr.maxImageExtent;
+            caps->maxImageArrayLayers = khr.maxImageArrayLayers;
+            caps->supportedTransforms = khr.supportedTransforms;
+            caps->currentTransform = khr.currentTransform;
+            caps->supportedCompositeAlpha = khr.supportedCompositeAlpha;
+            caps->supportedUsageFlags = khr.supportedUsageFlags;
+            caps->supportedSurfaceCounters = 0;
+            return VK_SUCCESS;
+        },
+        [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilities2EXT(pd, surface, caps); });
+}
+
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevice pd,
                                                                   VkSurfaceKHR surface,
                                                                   uint32_t* count,

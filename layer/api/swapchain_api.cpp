@@ -58,6 +58,21 @@ VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info,
     return VK_SUCCESS;
 }
 
+// A plain binary semaphore, never signalled or waited on: only its private data is used.
+VkResult create_private_data_anchor(DeviceData& dev, const VkAllocationCallbacks* alloc,
+                                    VkSemaphore* anchor) {
+    const VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+    return dev.next.CreateSemaphore(dev.handle, &info, alloc, anchor);
+}
+
+void destroy_layer_swapchain(const VkAllocationCallbacks* alloc, SwapchainData* data) {
+    data->chain.reset();
+    if (data->private_data_anchor != VK_NULL_HANDLE) {
+        data->device->next.DestroySemaphore(data->device->handle, data->private_data_anchor, alloc);
+    }
+    util::host_delete(alloc, data);
+}
+
 VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR& info,
                                 const std::vector<wsi::FormatModifier>& consumer,
                                 const VkAllocationCallbacks* alloc, VkSwapchainKHR* swapchain) {
@@ -71,10 +86,13 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->device = &dev;
-    if (VkResult r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config,
-                                            alloc, &data->chain);
-        r != VK_SUCCESS) {
-        util::host_delete(alloc, data);
+    VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
+    if (r == VK_SUCCESS) {
+        r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
+                                   &data->chain);
+    }
+    if (r != VK_SUCCESS) {
+        destroy_layer_swapchain(alloc, data);
         return r;
     }
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
@@ -130,7 +148,7 @@ VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR s
         return;
     }
     if (SwapchainData* data = swapchains().remove(reinterpret_cast<const void*>(swapchain))) {
-        util::host_delete(alloc, data);
+        destroy_layer_swapchain(alloc, data);
         return;
     }
     device_data(device)->next.DestroySwapchainKHR(device, swapchain, alloc);

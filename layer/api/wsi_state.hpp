@@ -27,6 +27,10 @@ struct SurfaceData {
 struct SwapchainData {
     DeviceData* device = nullptr;
     std::unique_ptr<wsi::Swapchain> chain;
+    // Private data set on the swapchain lives on this driver object instead (object_api.cpp):
+    // the driver never sees the layer's handle, and its private-data slots keep their exact
+    // semantics (reserved slots, slot destruction, VK_ERROR_OUT_OF_HOST_MEMORY).
+    VkSemaphore private_data_anchor = VK_NULL_HANDLE;
 };
 
 dispatch::ObjectMap<SurfaceData>& surfaces();
