@@ -60,6 +60,14 @@ const Intercept kWsiDeviceIntercepts[] = {
     SB_INTERCEPT(QueuePresentKHR),
 };
 
+// Commands whose pNext may name a layer-owned swapchain (VkImageSwapchainCreateInfoKHR,
+// VkBindImageMemorySwapchainInfoKHR), with the handle-taking commands below.
+const Intercept kSwapchainStructIntercepts[] = {
+    SB_INTERCEPT(CreateImage),
+    {"vkBindImageMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
+    {"vkBindImageMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
+};
+
 // Commands that take a handle of any type: a layer-owned swapchain's must not reach the driver.
 // Like the window-system ones, returned only where the next layer has the command.
 const Intercept kObjectIntercepts[] = {
@@ -180,6 +188,9 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetDeviceProcAddr(VkDevice device, cons
     if (auto fn = find_in(kObjectIntercepts, name)) {
         return fn;
     }
+    if (auto fn = find_in(kSwapchainStructIntercepts, name)) {
+        return fn;
+    }
     if (auto fn = find_in(kQueueIntercepts, name); fn != nullptr && needs_queue_intercepts(*dev)) {
         return fn;
     }
@@ -211,8 +222,8 @@ VKAPI_ATTR PFN_vkVoidFunction VKAPI_CALL GetInstanceProcAddr(VkInstance instance
     // Device commands asked for here serve every device: the queue and transfer intercepts
     // forward for devices that need neither.
     for (auto fn : {find_in(kWsiInstanceIntercepts, name), find_in(kWsiDeviceIntercepts, name),
-                    find_in(kObjectIntercepts, name), find_in(kQueueIntercepts, name),
-                    find_in(kTransferIntercepts, name)}) {
+                    find_in(kObjectIntercepts, name), find_in(kSwapchainStructIntercepts, name),
+                    find_in(kQueueIntercepts, name), find_in(kTransferIntercepts, name)}) {
         if (fn != nullptr) {
             return fn;
         }

@@ -4,6 +4,7 @@
 
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
+#include "api/wsi_state.hpp"
 #include "dispatch/chain.hpp"
 #include "submit/device_transfers.hpp"
 #include "util/log.hpp"
@@ -123,17 +124,23 @@ VKAPI_ATTR VkResult VKAPI_CALL BindImageMemory(VkDevice device, VkImage image,
     return r;
 }
 
+// Every device: a bind may name a layer swapchain's image (VkBindImageMemorySwapchainInfoKHR),
+// whose memory the driver gets instead (wsi_state.hpp).
 VKAPI_ATTR VkResult VKAPI_CALL BindImageMemory2(VkDevice device, uint32_t count,
                                                 const VkBindImageMemoryInfo* infos) {
     DeviceData* dev = device_data(device);
     auto next = dev->next.BindImageMemory2 != nullptr ? dev->next.BindImageMemory2
                                                       : dev->next.BindImageMemory2KHR;
-    const VkResult r = next(device, count, infos);
+    SwapchainBinds binds;
+    if (VkResult r = binds.rewrite(count, infos); r != VK_SUCCESS) {
+        return r;
+    }
+    const VkResult r = next(device, count, binds.binds());
     if (r == VK_SUCCESS && dev->transfers) {
         for (uint32_t i = 0; i < count; ++i) {
-            // A swapchain image bound through VkBindImageMemorySwapchainInfoKHR has no memory
-            // here: it is forgotten, and its transfers are the swapchain's business.
-            dev->transfers->memory.bind_image(infos[i].image, infos[i].memory);
+            // A driver swapchain's image bound through VkBindImageMemorySwapchainInfoKHR has no
+            // memory here: it is forgotten, and its transfers are the swapchain's business.
+            dev->transfers->memory.bind_image(binds.binds()[i].image, binds.binds()[i].memory);
         }
     }
     return r;

@@ -8,6 +8,7 @@
 
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
+#include "dispatch/chain.hpp"
 #include "util/log.hpp"
 #include "util/scratch_array.hpp"
 #include "wsi/formats.hpp"
@@ -186,6 +187,88 @@ VKAPI_ATTR VkResult VKAPI_CALL GetSwapchainStatusKHR(VkDevice device, VkSwapchai
         return data->chain->status();
     }
     return device_data(device)->next.GetSwapchainStatusKHR(device, swapchain);
+}
+
+// VkImageSwapchainCreateInfoKHR: an image that aliases the swapchain's images. For a layer
+// swapchain the layer makes it as it made the images (their tiling and layout, not the app's
+// VK_IMAGE_TILING_OPTIMAL), and the driver never sees the layer's handle.
+VKAPI_ATTR VkResult VKAPI_CALL CreateImage(VkDevice device, const VkImageCreateInfo* info,
+                                           const VkAllocationCallbacks* alloc, VkImage* image) {
+    const auto* of_swapchain = dispatch::find_struct<VkImageSwapchainCreateInfoKHR>(
+        info->pNext, VK_STRUCTURE_TYPE_IMAGE_SWAPCHAIN_CREATE_INFO_KHR);
+    if (of_swapchain != nullptr) {
+        if (const SwapchainData* data = swapchain_data(of_swapchain->swapchain)) {
+            return data->chain->create_alias_image(alloc, image);
+        }
+    }
+    return device_data(device)->next.CreateImage(device, info, alloc, image);
+}
+
+bool SwapchainBinds::rewrite_one(const VkBindImageMemoryInfo& in, Rewritten* out) {
+    out->info = in;
+    out->info.pNext = nullptr;
+    const void** link = &out->info.pNext;
+    for (const auto* s = static_cast<const VkBaseInStructure*>(in.pNext); s != nullptr;
+         s = s->pNext) {
+        switch (s->sType) {
+            case VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_SWAPCHAIN_INFO_KHR: {
+                const auto* bind = reinterpret_cast<const VkBindImageMemorySwapchainInfoKHR*>(s);
+                out->info.memory =
+                    swapchain_data(bind->swapchain)->chain->image_memory(bind->imageIndex);
+                out->info.memoryOffset = 0;
+                continue;
+            }
+            case VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_DEVICE_GROUP_INFO:
+                out->device_group = *reinterpret_cast<const VkBindImageMemoryDeviceGroupInfo*>(s);
+                out->device_group.pNext = nullptr;
+                *link = &out->device_group;
+                link = &out->device_group.pNext;
+                continue;
+            case VK_STRUCTURE_TYPE_BIND_IMAGE_PLANE_MEMORY_INFO:
+                out->plane = *reinterpret_cast<const VkBindImagePlaneMemoryInfo*>(s);
+                out->plane.pNext = nullptr;
+                *link = &out->plane;
+                link = &out->plane.pNext;
+                continue;
+            default:
+                SB_LOG_ONCE(error,
+                            "vkBindImageMemory2: structure type %d beside a syncbridge swapchain's "
+                            "VkBindImageMemorySwapchainInfoKHR is not known to the layer",
+                            s->sType);
+                return false;
+        }
+    }
+    return true;
+}
+
+VkResult SwapchainBinds::rewrite(uint32_t count, const VkBindImageMemoryInfo* infos) {
+    binds_ = infos;
+    auto names_layer_swapchain = [](const VkBindImageMemoryInfo& info) {
+        const auto* bind = dispatch::find_struct<VkBindImageMemorySwapchainInfoKHR>(
+            info.pNext, VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_SWAPCHAIN_INFO_KHR);
+        return bind != nullptr && swapchain_data(bind->swapchain) != nullptr;
+    };
+    if (std::none_of(infos, infos + count, names_layer_swapchain)) {
+        return VK_SUCCESS;  // the usual case: nothing copied
+    }
+    try {
+        rewritten_.resize(count);
+        copies_.resize(count);
+    } catch (const std::bad_alloc&) {
+        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        if (!names_layer_swapchain(infos[i])) {
+            copies_[i] = infos[i];
+            continue;
+        }
+        if (!rewrite_one(infos[i], &rewritten_[i])) {
+            return VK_ERROR_UNKNOWN;
+        }
+        copies_[i] = rewritten_[i].info;
+    }
+    binds_ = copies_.data();
+    return VK_SUCCESS;
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueuePresentKHR(VkQueue queue, const VkPresentInfoKHR* info) {

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "api/state.hpp"
 #include "dispatch/object_map.hpp"
@@ -47,6 +48,28 @@ inline SwapchainData* swapchain_data(VkSwapchainKHR swapchain) {
     return swapchain != VK_NULL_HANDLE ? swapchains().find(reinterpret_cast<const void*>(swapchain))
                                        : nullptr;
 }
+
+// VkBindImageMemorySwapchainInfoKHR naming a layer-owned swapchain: the driver must get the
+// swapchain image's memory instead, without the struct (it would read the layer's handle as its
+// own swapchain). Holds the rewritten binds; used by vkBindImageMemory2 (memory_api.cpp).
+class SwapchainBinds {
+  public:
+    // VK_SUCCESS with binds() the ones to pass down (the app's own when none needed a change),
+    // VK_ERROR_OUT_OF_HOST_MEMORY, or VK_ERROR_UNKNOWN for a chain the layer cannot rewrite.
+    VkResult rewrite(uint32_t count, const VkBindImageMemoryInfo* infos);
+    [[nodiscard]] const VkBindImageMemoryInfo* binds() const { return binds_; }
+
+  private:
+    struct Rewritten {
+        VkBindImageMemoryInfo info;
+        VkBindImageMemoryDeviceGroupInfo device_group;
+        VkBindImagePlaneMemoryInfo plane;
+    };
+    static bool rewrite_one(const VkBindImageMemoryInfo& in, Rewritten* out);
+    std::vector<Rewritten> rewritten_;
+    std::vector<VkBindImageMemoryInfo> copies_;
+    const VkBindImageMemoryInfo* binds_ = nullptr;
+};
 
 // How a (physical device, surface) pair is presented to.
 enum class Route {

@@ -236,6 +236,19 @@ VkResult create_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device
     return r;
 }
 
+VkResult create_alias_image(const dispatch::DeviceTable& next, VkDevice device,
+                            const DmaBufImageInfo& info, const DmaBufImage& like,
+                            const VkAllocationCallbacks* alloc, VkImage* image) {
+    if (!info.use_drm_format_modifier) {
+        // LINEAR tiling: the same parameters give the same layout.
+        return create_image(next, device, info, nullptr, alloc, image);
+    }
+    VkSubresourceLayout layout{};
+    layout.offset = like.offset;
+    layout.rowPitch = like.stride;
+    return create_image(next, device, info, &layout, alloc, image);
+}
+
 void destroy_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device,
                            const VkAllocationCallbacks* alloc, DmaBufImage* image) {
     if (image->image != VK_NULL_HANDLE) {

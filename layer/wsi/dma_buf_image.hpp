@@ -43,6 +43,12 @@ VkResult create_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device
                               const DmaBufImageInfo& info, const VkAllocationCallbacks* alloc,
                               DmaBufImage* out);
 
+// An image that can alias `like` (VkImageSwapchainCreateInfoKHR): created as `like` was, with its
+// plane layout, so that `like`'s memory at offset 0 fits it. The caller binds it.
+VkResult create_alias_image(const dispatch::DeviceTable& next, VkDevice device,
+                            const DmaBufImageInfo& info, const DmaBufImage& like,
+                            const VkAllocationCallbacks* alloc, VkImage* image);
+
 void destroy_dma_buf_image(const dispatch::DeviceTable& next, VkDevice device,
                            const VkAllocationCallbacks* alloc, DmaBufImage* image);
 

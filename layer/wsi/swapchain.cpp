@@ -27,7 +27,7 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     if (!chain) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    DmaBufImageInfo info;
+    DmaBufImageInfo& info = chain->image_info_;
     info.format = config.format;
     info.extent = config.extent;
     info.usage = config.usage;
@@ -113,7 +113,7 @@ Swapchain::~Swapchain() {
         // would have with the device lost.
     }
     for (DmaBufImage& image : images_) {
-        destroy_dma_buf_image(*device_.next, device_.device, alloc_, &image);
+        destroy_dma_buf_image(*device_.next, device_.device, alloc_.get(), &image);
     }
     if (render_done_carrier_ != VK_NULL_HANDLE) {
         device_.next->DestroySemaphore(device_.device, render_done_carrier_, nullptr);
@@ -121,6 +121,11 @@ Swapchain::~Swapchain() {
     for (VkSemaphore semaphore : reads_carriers_) {
         device_.next->DestroySemaphore(device_.device, semaphore, nullptr);
     }
+}
+
+VkResult Swapchain::create_alias_image(const VkAllocationCallbacks* alloc, VkImage* image) const {
+    return wsi::create_alias_image(*device_.next, device_.device, image_info_, images_.front(),
+                                   alloc, image);
 }
 
 // The layer's own batches that name the carriers must be done before they are destroyed (the

@@ -16,6 +16,7 @@
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
 #include "kernel/sync_file.hpp"
+#include "util/host_alloc.hpp"
 #include "wsi/dma_buf_image.hpp"
 #include "wsi/image_ownership.hpp"
 #include "wsi/window_system.hpp"
@@ -128,6 +129,13 @@ class Swapchain final : public ConsumerEvents {
     // oldSwapchain: no more acquires; images the consumer holds are released to nobody.
     void retire();
 
+    // VkImageSwapchainCreateInfoKHR: an image the app can bind to any of this swapchain's
+    // images' memory (image_memory, for VkBindImageMemorySwapchainInfoKHR).
+    VkResult create_alias_image(const VkAllocationCallbacks* alloc, VkImage* image) const;
+    [[nodiscard]] VkDeviceMemory image_memory(uint32_t index) const {
+        return index < images_.size() ? images_[index].memory : VK_NULL_HANDLE;
+    }
+
     [[nodiscard]] const ImageOwnership& ownership() const { return ownership_; }
     [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
 
@@ -154,7 +162,9 @@ class Swapchain final : public ConsumerEvents {
 
     DeviceContext device_;
     SwapchainConfig config_;
-    const VkAllocationCallbacks* alloc_;
+    // A copy: the app's VkAllocationCallbacks may be a temporary of the create call.
+    util::SavedAllocator alloc_;
+    DmaBufImageInfo image_info_;  // how every image (and alias) is created
     std::vector<DmaBufImage> images_;
     ImageOwnership ownership_;
     std::unique_ptr<Presenter> presenter_;

@@ -4,6 +4,8 @@
 //  - query_surface_counters: the EXT capabilities query answered by the layer, as the KHR one;
 //  - private_data: private data on a layer-owned swapchain never reaches the driver;
 //  - (debug names and tags: the same class of bug, found by reading);
+//  - image_swapchain_create_info: an image aliasing a swapchain image, made and bound through
+//    structs that name the layer's swapchain;
 //  - simulate_oom: every allocation of a swapchain's creation may fail, and the result is
 //    VK_ERROR_OUT_OF_HOST_MEMORY with nothing leaked or freed through the wrong allocator.
 #include <gtest/gtest.h>
@@ -287,6 +289,134 @@ TEST_F(LayerSwapchain, DebugNamesOfTheLayersSwapchain) {
     name.objectType = VK_OBJECT_TYPE_IMAGE;
     name.objectHandle = reinterpret_cast<uint64_t>(image);
     EXPECT_EQ(set_name(device_, &name), VK_SUCCESS);
+    vkDestroySwapchainKHR(device_, swapchain, alloc());
+}
+
+// image_swapchain_create_info: an image made with VkImageSwapchainCreateInfoKHR and bound with
+// VkBindImageMemorySwapchainInfoKHR is the swapchain image's memory: what the GPU clears through
+// the alias is what a copy from the swapchain image reads. The app asks for OPTIMAL tiling, as the
+// CTS does; the layer makes the alias as it made the images.
+TEST_F(LayerSwapchain, AnImageBoundToASwapchainImageAliasesIt) {
+    create_device();
+    const VkSwapchainCreateInfoKHR info = swapchain_info();
+    VkSwapchainKHR swapchain = VK_NULL_HANDLE;
+    ASSERT_EQ(vkCreateSwapchainKHR(device_, &info, alloc(), &swapchain), VK_SUCCESS);
+    uint32_t count = 0;
+    ASSERT_EQ(vkGetSwapchainImagesKHR(device_, swapchain, &count, nullptr), VK_SUCCESS);
+    std::vector<VkImage> images(count);
+    ASSERT_EQ(vkGetSwapchainImagesKHR(device_, swapchain, &count, images.data()), VK_SUCCESS);
+    ASSERT_GE(count, 2U);
+    const uint32_t index = 1;
+
+    VkImageSwapchainCreateInfoKHR of_swapchain{VK_STRUCTURE_TYPE_IMAGE_SWAPCHAIN_CREATE_INFO_KHR};
+    of_swapchain.swapchain = swapchain;
+    VkImageCreateInfo image_info{VK_STRUCTURE_TYPE_IMAGE_CREATE_INFO};
+    image_info.pNext = &of_swapchain;
+    image_info.imageType = VK_IMAGE_TYPE_2D;
+    image_info.format = info.imageFormat;
+    image_info.extent = {info.imageExtent.width, info.imageExtent.height, 1};
+    image_info.mipLevels = 1;
+    image_info.arrayLayers = 1;
+    image_info.samples = VK_SAMPLE_COUNT_1_BIT;
+    image_info.tiling = VK_IMAGE_TILING_OPTIMAL;
+    image_info.usage = info.imageUsage;
+    VkImage alias = VK_NULL_HANDLE;
+    ASSERT_EQ(vkCreateImage(device_, &image_info, alloc(), &alias), VK_SUCCESS);
+    VkBindImageMemorySwapchainInfoKHR bind_swapchain{
+        VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_SWAPCHAIN_INFO_KHR};
+    bind_swapchain.swapchain = swapchain;
+    bind_swapchain.imageIndex = index;
+    VkBindImageMemoryInfo bind{VK_STRUCTURE_TYPE_BIND_IMAGE_MEMORY_INFO};
+    bind.pNext = &bind_swapchain;
+    bind.image = alias;
+    ASSERT_EQ(vkBindImageMemory2(device_, 1, &bind), VK_SUCCESS);
+
+    // A host-visible buffer for one pixel row, and one command buffer: clear the alias, copy
+    // pixel (0, 0) of swapchain image `index` into the buffer.
+    VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    buffer_info.size = 4;
+    buffer_info.usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    VkBuffer buffer = VK_NULL_HANDLE;
+    ASSERT_EQ(vkCreateBuffer(device_, &buffer_info, nullptr, &buffer), VK_SUCCESS);
+    VkMemoryRequirements reqs{};
+    vkGetBufferMemoryRequirements(device_, buffer, &reqs);
+    VkPhysicalDeviceMemoryProperties props{};
+    vkGetPhysicalDeviceMemoryProperties(gpu_, &props);
+    uint32_t type = 0;
+    while (type < props.memoryTypeCount &&
+           (((reqs.memoryTypeBits >> type) & 1U) == 0 ||
+            (props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) == 0)) {
+        ++type;
+    }
+    ASSERT_LT(type, props.memoryTypeCount);
+    VkMemoryAllocateInfo memory_info{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+    memory_info.allocationSize = reqs.size;
+    memory_info.memoryTypeIndex = type;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+    ASSERT_EQ(vkAllocateMemory(device_, &memory_info, nullptr, &memory), VK_SUCCESS);
+    ASSERT_EQ(vkBindBufferMemory(device_, buffer, memory, 0), VK_SUCCESS);
+
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    VkCommandPool pool = VK_NULL_HANDLE;
+    ASSERT_EQ(vkCreateCommandPool(device_, &pool_info, nullptr, &pool), VK_SUCCESS);
+    VkCommandBufferAllocateInfo commands_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    commands_info.commandPool = pool;
+    commands_info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    commands_info.commandBufferCount = 1;
+    VkCommandBuffer commands = VK_NULL_HANDLE;
+    ASSERT_EQ(vkAllocateCommandBuffers(device_, &commands_info, &commands), VK_SUCCESS);
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    ASSERT_EQ(vkBeginCommandBuffer(commands, &begin), VK_SUCCESS);
+    const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    VkImageMemoryBarrier to_clear{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
+    to_clear.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    to_clear.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+    to_clear.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+    to_clear.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    to_clear.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    to_clear.image = alias;
+    to_clear.subresourceRange = range;
+    vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT,
+                         VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 0, nullptr, 0, nullptr, 1, &to_clear);
+    VkClearColorValue colour{};
+    colour.float32[0] = 1.0F;  // B8G8R8A8: blue 1, green 0, red 1, alpha 1
+    colour.float32[2] = 1.0F;
+    colour.float32[3] = 1.0F;
+    vkCmdClearColorImage(commands, alias, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &colour, 1, &range);
+    // The swapchain image sees the clear: same memory, so a barrier on it orders the copy.
+    VkImageMemoryBarrier to_copy = to_clear;
+    to_copy.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    to_copy.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+    to_copy.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+    to_copy.newLayout = VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL;
+    to_copy.image = images[index];
+    vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                         0, 0, nullptr, 0, nullptr, 1, &to_copy);
+    VkBufferImageCopy region{};
+    region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
+    region.imageExtent = {1, 1, 1};
+    vkCmdCopyImageToBuffer(commands, images[index], VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, buffer, 1,
+                           &region);
+    ASSERT_EQ(vkEndCommandBuffer(commands), VK_SUCCESS);
+    VkQueue queue = VK_NULL_HANDLE;
+    vkGetDeviceQueue(device_, 0, 0, &queue);
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &commands;
+    ASSERT_EQ(vkQueueSubmit(queue, 1, &submit, VK_NULL_HANDLE), VK_SUCCESS);
+    ASSERT_EQ(vkQueueWaitIdle(queue), VK_SUCCESS);
+    void* mapped = nullptr;
+    ASSERT_EQ(vkMapMemory(device_, memory, 0, VK_WHOLE_SIZE, 0, &mapped), VK_SUCCESS);
+    uint32_t pixel = 0;
+    std::memcpy(&pixel, mapped, sizeof(pixel));
+    vkUnmapMemory(device_, memory);
+    EXPECT_EQ(pixel, 0xFFFF00FFU)
+        << "the swapchain image does not hold what the alias was cleared to";
+
+    vkDestroyCommandPool(device_, pool, nullptr);
+    vkDestroyBuffer(device_, buffer, nullptr);
+    vkFreeMemory(device_, memory, nullptr);
+    vkDestroyImage(device_, alias, alloc());
     vkDestroySwapchainKHR(device_, swapchain, alloc());
 }
 
