@@ -30,49 +30,41 @@ uint64_t anchor_handle(const SwapchainData& chain) {
     return reinterpret_cast<uint64_t>(chain.private_data_anchor);
 }
 
+// The swapchain's private data is the anchor semaphore's (SwapchainData::private_data_anchor).
+// `next` is the driver's core or EXT entry point: the app may have only the extension.
+template <typename Next, typename... Rest>
+auto private_data_call(Next next, VkDevice device, VkObjectType type, uint64_t handle,
+                       Rest... rest) {
+    if (const SwapchainData* chain = layer_swapchain(type, handle)) {
+        return next(device, VK_OBJECT_TYPE_SEMAPHORE, anchor_handle(*chain), rest...);
+    }
+    return next(device, type, handle, rest...);
+}
+
 }  // namespace
 
-// The swapchain's private data is the anchor semaphore's (SwapchainData::private_data_anchor).
 VKAPI_ATTR VkResult VKAPI_CALL SetPrivateData(VkDevice device, VkObjectType type, uint64_t handle,
                                               VkPrivateDataSlot slot, uint64_t data) {
-    const auto& next = device_data(device)->next;
-    if (const SwapchainData* chain = layer_swapchain(type, handle)) {
-        return next.SetPrivateData(device, VK_OBJECT_TYPE_SEMAPHORE, anchor_handle(*chain), slot,
-                                   data);
-    }
-    return next.SetPrivateData(device, type, handle, slot, data);
+    return private_data_call(device_data(device)->next.SetPrivateData, device, type, handle, slot,
+                             data);
 }
 
 VKAPI_ATTR void VKAPI_CALL GetPrivateData(VkDevice device, VkObjectType type, uint64_t handle,
                                           VkPrivateDataSlot slot, uint64_t* data) {
-    const auto& next = device_data(device)->next;
-    if (const SwapchainData* chain = layer_swapchain(type, handle)) {
-        next.GetPrivateData(device, VK_OBJECT_TYPE_SEMAPHORE, anchor_handle(*chain), slot, data);
-        return;
-    }
-    next.GetPrivateData(device, type, handle, slot, data);
+    private_data_call(device_data(device)->next.GetPrivateData, device, type, handle, slot, data);
 }
 
-// The EXT forms go to the driver's EXT entry points: the app may have only the extension.
 VKAPI_ATTR VkResult VKAPI_CALL SetPrivateDataEXT(VkDevice device, VkObjectType type,
                                                  uint64_t handle, VkPrivateDataSlot slot,
                                                  uint64_t data) {
-    const auto& next = device_data(device)->next;
-    if (const SwapchainData* chain = layer_swapchain(type, handle)) {
-        return next.SetPrivateDataEXT(device, VK_OBJECT_TYPE_SEMAPHORE, anchor_handle(*chain), slot,
-                                      data);
-    }
-    return next.SetPrivateDataEXT(device, type, handle, slot, data);
+    return private_data_call(device_data(device)->next.SetPrivateDataEXT, device, type, handle,
+                             slot, data);
 }
 
 VKAPI_ATTR void VKAPI_CALL GetPrivateDataEXT(VkDevice device, VkObjectType type, uint64_t handle,
                                              VkPrivateDataSlot slot, uint64_t* data) {
-    const auto& next = device_data(device)->next;
-    if (const SwapchainData* chain = layer_swapchain(type, handle)) {
-        next.GetPrivateDataEXT(device, VK_OBJECT_TYPE_SEMAPHORE, anchor_handle(*chain), slot, data);
-        return;
-    }
-    next.GetPrivateDataEXT(device, type, handle, slot, data);
+    private_data_call(device_data(device)->next.GetPrivateDataEXT, device, type, handle, slot,
+                      data);
 }
 
 // Names and tags of a layer-owned swapchain are accepted and dropped: they are for tools below
