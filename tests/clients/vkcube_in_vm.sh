@@ -165,7 +165,7 @@ group_compositor() {
     png_args=(--png "$png" --png-frame "$png_frame")
   fi
 
-  say "vkcube-wayland --c $frames through syncbridge over $(eval echo "$gpu_words"), test compositor (content-agnostic, hold ${hold_ms} ms)"
+  say "vkcube-wayland --c $frames through syncbridge over $(eval "echo \"$gpu_words\""), test compositor (content-agnostic, hold ${hold_ms} ms)"
   compositor_run bridged "${png_args[@]}" -- || return
   local b_read=${counters[frames_checked]-?} b_comp=${counters[read_fences]-?}
   local b_rel=${counters[releases]-?} b_stale=${counters[stale]-?} b_over=${counters[overwrites]-?}
@@ -258,7 +258,7 @@ EOF
     tail -n 20 "$log.weston"
     return
   fi
-  say "vkcube-wayland --c $frames through syncbridge over $(eval echo "$gpu_words") on $(weston --version) (headless, GL)"
+  say "vkcube-wayland --c $frames through syncbridge over $(eval "echo \"$gpu_words\"") on $(weston --version) (headless, GL)"
   WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client run_vkcube "$log"
   kill -TERM "$weston_pid" 2>/dev/null
   wait "$weston_pid"
@@ -272,9 +272,10 @@ EOF
   [ "${seen[commits]}" = "$frames" ] || p="$p ${seen[commits]} commits with a buffer, expected $frames;"
   # The frame callback of the last commit may still be on its way when vkcube exits, and the
   # buffer on screen then is never released: it is destroyed with the swapchain. weston 14
-  # repaints on its own clock and may have up to three of the last commits in flight then.
-  local settle=1
-  [ "$driver" = lavapipe25 ] && settle=3
+  # repaints on its own clock and may have up to three of the last commits in flight then; so
+  # may weston 10 when a loaded machine stalls it past the layer's 250 ms frame-callback grace
+  # (seen: "unexpectedly large timestamp jump" of 1.7 s, 498 of 500 callbacks done at exit).
+  local settle=3
   [ "${seen[done]}" -ge $((frames - settle)) ] || p="$p ${seen[done]} frame callbacks done, expected $((frames - settle)) or more;"
   [ "${seen[releases]}" -ge $((frames - settle)) ] || p="$p ${seen[releases]} releases, expected $((frames - settle)) or more;"
   [ "${seen[dmabuf]}" -gt 0 ] || p="$p no linux-dmabuf buffer (was the layer in the path?);"
