@@ -5,6 +5,7 @@
 
 #include "bridge/fence_transfer.hpp"
 #include "kernel/sync_file.hpp"
+#include "util/host_alloc.hpp"
 
 namespace sb::bridge {
 namespace {
@@ -37,7 +38,7 @@ struct ProbeObjects {
         next.DestroyFence(device, done, nullptr);
         next.DestroySemaphore(device, carrier, nullptr);
         next.DestroyEvent(device, event, nullptr);
-        next.DestroyCommandPool(device, pool, nullptr);  // frees `commands`
+        next.DestroyCommandPool(device, pool, util::c_heap_callbacks());  // frees `commands`
     }
 };
 
@@ -45,7 +46,12 @@ VkResult create_objects(ProbeObjects& o, uint32_t family,
                         PFN_vkSetDeviceLoaderData set_loader_data) {
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pool_info.queueFamilyIndex = family;
-    if (VkResult r = o.next.CreateCommandPool(o.device, &pool_info, nullptr, &o.pool);
+    // The pool's memory comes from the C heap, not the app's callbacks: lavapipe 22.3.6 records
+    // vkCmdWaitEvents with memory from the pool's allocator and frees some of it with free()
+    // (the CTS's simulate_oom cases aborted in "free(): invalid pointer" below this call when
+    // the app's device had allocation callbacks). free() accepts this allocator's memory.
+    if (VkResult r =
+            o.next.CreateCommandPool(o.device, &pool_info, util::c_heap_callbacks(), &o.pool);
         r != VK_SUCCESS) {
         return r;
     }

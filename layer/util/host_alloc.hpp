@@ -38,6 +38,10 @@ void host_delete(const VkAllocationCallbacks* alloc, T* object) {
     }
 }
 
+// Callbacks over the C heap whose memory free() accepts: for a driver object that the driver
+// is known to free() behind the allocator's back (see their users).
+const VkAllocationCallbacks* c_heap_callbacks();
+
 // Allocation callbacks copied out of a create call, to be used again at destroy time.
 struct SavedAllocator {
     VkAllocationCallbacks callbacks{};
