@@ -125,29 +125,12 @@ uint32_t clear_and_read_back(VkPhysicalDevice gpu, uint32_t value) {
     VkQueue queue = VK_NULL_HANDLE;
     vkGetDeviceQueue(device, 0, 0, &queue);
 
-    VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-    buffer_info.size = 4096;
-    buffer_info.usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-    VkBuffer buffer = VK_NULL_HANDLE;
-    EXPECT_EQ(vkCreateBuffer(device, &buffer_info, nullptr, &buffer), VK_SUCCESS);
-    VkMemoryRequirements reqs;
-    vkGetBufferMemoryRequirements(device, buffer, &reqs);
-    VkPhysicalDeviceMemoryProperties mem_props;
-    vkGetPhysicalDeviceMemoryProperties(gpu, &mem_props);
-    uint32_t type = 0;
-    const VkMemoryPropertyFlags want =
-        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    while (type < mem_props.memoryTypeCount &&
-           (((reqs.memoryTypeBits >> type) & 1u) == 0 ||
-            (mem_props.memoryTypes[type].propertyFlags & want) != want)) {
-        ++type;
+    HostBuffer host;
+    if (!create_host_buffer(gpu, device, 4096, VK_BUFFER_USAGE_TRANSFER_DST_BIT, &host)) {
+        vkDestroyDevice(device, nullptr);
+        return 0;
     }
-    VkMemoryAllocateInfo alloc_info{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-    alloc_info.allocationSize = reqs.size;
-    alloc_info.memoryTypeIndex = type;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    EXPECT_EQ(vkAllocateMemory(device, &alloc_info, nullptr, &memory), VK_SUCCESS);
-    EXPECT_EQ(vkBindBufferMemory(device, buffer, memory, 0), VK_SUCCESS);
+    const VkBuffer buffer = host.buffer;
 
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     VkCommandPool pool = VK_NULL_HANDLE;
@@ -168,28 +151,81 @@ uint32_t clear_and_read_back(VkPhysicalDevice gpu, uint32_t value) {
                          &barrier, 0, nullptr, 0, nullptr);
     EXPECT_EQ(vkEndCommandBuffer(cb), VK_SUCCESS);
 
-    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    VkFence fence = VK_NULL_HANDLE;
-    EXPECT_EQ(vkCreateFence(device, &fence_info, nullptr, &fence), VK_SUCCESS);
-    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    submit.commandBufferCount = 1;
-    submit.pCommandBuffers = &cb;
-    EXPECT_EQ(vkQueueSubmit(queue, 1, &submit, fence), VK_SUCCESS);
-    EXPECT_EQ(vkWaitForFences(device, 1, &fence, VK_TRUE, 5'000'000'000ull), VK_SUCCESS);
-
-    void* mapped = nullptr;
-    uint32_t read = 0;
-    EXPECT_EQ(vkMapMemory(device, memory, 0, VK_WHOLE_SIZE, 0, &mapped), VK_SUCCESS);
-    if (mapped != nullptr) {
-        std::memcpy(&read, static_cast<const char*>(mapped) + 1000, sizeof(read));
-        vkUnmapMemory(device, memory);
-    }
-    vkDestroyFence(device, fence, nullptr);
+    EXPECT_EQ(submit_and_wait(device, queue, cb), VK_SUCCESS);
+    const uint32_t read = read_host_buffer(device, host, 1000);
     vkDestroyCommandPool(device, pool, nullptr);
-    vkDestroyBuffer(device, buffer, nullptr);
-    vkFreeMemory(device, memory, nullptr);
+    destroy_host_buffer(device, host);
     vkDestroyDevice(device, nullptr);
     return read;
+}
+
+bool create_host_buffer(VkPhysicalDevice gpu, VkDevice device, VkDeviceSize size,
+                        VkBufferUsageFlags usage, HostBuffer* out) {
+    VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
+    buffer_info.size = size;
+    buffer_info.usage = usage;
+    if (vkCreateBuffer(device, &buffer_info, nullptr, &out->buffer) != VK_SUCCESS) {
+        ADD_FAILURE() << "vkCreateBuffer";
+        return false;
+    }
+    VkMemoryRequirements reqs;
+    vkGetBufferMemoryRequirements(device, out->buffer, &reqs);
+    VkPhysicalDeviceMemoryProperties mem_props;
+    vkGetPhysicalDeviceMemoryProperties(gpu, &mem_props);
+    uint32_t type = 0;
+    const VkMemoryPropertyFlags want =
+        VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+    while (type < mem_props.memoryTypeCount &&
+           (((reqs.memoryTypeBits >> type) & 1u) == 0 ||
+            (mem_props.memoryTypes[type].propertyFlags & want) != want)) {
+        ++type;
+    }
+    VkMemoryAllocateInfo alloc_info{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
+    alloc_info.allocationSize = reqs.size;
+    alloc_info.memoryTypeIndex = type;
+    if (type == mem_props.memoryTypeCount ||
+        vkAllocateMemory(device, &alloc_info, nullptr, &out->memory) != VK_SUCCESS ||
+        vkBindBufferMemory(device, out->buffer, out->memory, 0) != VK_SUCCESS) {
+        ADD_FAILURE() << "no host-visible memory for a buffer";
+        destroy_host_buffer(device, *out);
+        return false;
+    }
+    return true;
+}
+
+void destroy_host_buffer(VkDevice device, HostBuffer& buffer) {
+    vkDestroyBuffer(device, buffer.buffer, nullptr);
+    vkFreeMemory(device, buffer.memory, nullptr);
+    buffer = HostBuffer{};
+}
+
+uint32_t read_host_buffer(VkDevice device, const HostBuffer& buffer, VkDeviceSize offset) {
+    void* mapped = nullptr;
+    uint32_t read = 0;
+    EXPECT_EQ(vkMapMemory(device, buffer.memory, 0, VK_WHOLE_SIZE, 0, &mapped), VK_SUCCESS);
+    if (mapped != nullptr) {
+        std::memcpy(&read, static_cast<const char*>(mapped) + offset, sizeof(read));
+        vkUnmapMemory(device, buffer.memory);
+    }
+    return read;
+}
+
+VkResult submit_and_wait(VkDevice device, VkQueue queue, VkCommandBuffer commands) {
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    VkFence fence = VK_NULL_HANDLE;
+    VkResult r = vkCreateFence(device, &fence_info, nullptr, &fence);
+    if (r != VK_SUCCESS) {
+        return r;
+    }
+    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+    submit.commandBufferCount = 1;
+    submit.pCommandBuffers = &commands;
+    r = vkQueueSubmit(queue, 1, &submit, fence);
+    if (r == VK_SUCCESS) {
+        r = vkWaitForFences(device, 1, &fence, VK_TRUE, 5'000'000'000ull);
+    }
+    vkDestroyFence(device, fence, nullptr);
+    return r;
 }
 
 }  // namespace sb::test

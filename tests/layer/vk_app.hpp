@@ -38,6 +38,20 @@ VkResult create_device(VkPhysicalDevice gpu, const std::vector<const char*>& ext
                        VkDevice* device);
 std::vector<std::string> device_extensions(VkPhysicalDevice gpu);
 bool layer_available(const char* name);
+// A host-visible, coherent buffer with its memory bound: where a test reads GPU results.
+struct HostBuffer {
+    VkBuffer buffer = VK_NULL_HANDLE;
+    VkDeviceMemory memory = VK_NULL_HANDLE;
+};
+// False (with a gtest failure) when it cannot be made.
+bool create_host_buffer(VkPhysicalDevice gpu, VkDevice device, VkDeviceSize size,
+                        VkBufferUsageFlags usage, HostBuffer* out);
+void destroy_host_buffer(VkDevice device, HostBuffer& buffer);
+// The first 4 bytes at `offset`.
+uint32_t read_host_buffer(VkDevice device, const HostBuffer& buffer, VkDeviceSize offset);
+// Submits `commands` alone to `queue` and waits for it, 5 s at most.
+VkResult submit_and_wait(VkDevice device, VkQueue queue, VkCommandBuffer commands);
+
 // Creates a device, fills a buffer with `value` on the GPU, reads it back, destroys everything.
 uint32_t clear_and_read_back(VkPhysicalDevice gpu, uint32_t value);
 

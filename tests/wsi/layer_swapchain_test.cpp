@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "layer/vk_app.hpp"
 #include "support/recording_allocator.hpp"
 #include "wayland/compositor_process.hpp"
 #include "wayland/test_app.hpp"
@@ -333,28 +334,8 @@ TEST_F(LayerSwapchain, AnImageBoundToASwapchainImageAliasesIt) {
 
     // A host-visible buffer for one pixel row, and one command buffer: clear the alias, copy
     // pixel (0, 0) of swapchain image `index` into the buffer.
-    VkBufferCreateInfo buffer_info{VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO};
-    buffer_info.size = 4;
-    buffer_info.usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-    VkBuffer buffer = VK_NULL_HANDLE;
-    ASSERT_EQ(vkCreateBuffer(device_, &buffer_info, nullptr, &buffer), VK_SUCCESS);
-    VkMemoryRequirements reqs{};
-    vkGetBufferMemoryRequirements(device_, buffer, &reqs);
-    VkPhysicalDeviceMemoryProperties props{};
-    vkGetPhysicalDeviceMemoryProperties(gpu_, &props);
-    uint32_t type = 0;
-    while (type < props.memoryTypeCount &&
-           (((reqs.memoryTypeBits >> type) & 1U) == 0 ||
-            (props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT) == 0)) {
-        ++type;
-    }
-    ASSERT_LT(type, props.memoryTypeCount);
-    VkMemoryAllocateInfo memory_info{VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO};
-    memory_info.allocationSize = reqs.size;
-    memory_info.memoryTypeIndex = type;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    ASSERT_EQ(vkAllocateMemory(device_, &memory_info, nullptr, &memory), VK_SUCCESS);
-    ASSERT_EQ(vkBindBufferMemory(device_, buffer, memory, 0), VK_SUCCESS);
+    HostBuffer host;
+    ASSERT_TRUE(create_host_buffer(gpu_, device_, 4, VK_BUFFER_USAGE_TRANSFER_DST_BIT, &host));
 
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     VkCommandPool pool = VK_NULL_HANDLE;
@@ -395,27 +376,18 @@ TEST_F(LayerSwapchain, AnImageBoundToASwapchainImageAliasesIt) {
     VkBufferImageCopy region{};
     region.imageSubresource = {VK_IMAGE_ASPECT_COLOR_BIT, 0, 0, 1};
     region.imageExtent = {1, 1, 1};
-    vkCmdCopyImageToBuffer(commands, images[index], VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL, buffer, 1,
-                           &region);
+    vkCmdCopyImageToBuffer(commands, images[index], VK_IMAGE_LAYOUT_TRANSFER_SRC_OPTIMAL,
+                           host.buffer, 1, &region);
     ASSERT_EQ(vkEndCommandBuffer(commands), VK_SUCCESS);
     VkQueue queue = VK_NULL_HANDLE;
     vkGetDeviceQueue(device_, 0, 0, &queue);
-    VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-    submit.commandBufferCount = 1;
-    submit.pCommandBuffers = &commands;
-    ASSERT_EQ(vkQueueSubmit(queue, 1, &submit, VK_NULL_HANDLE), VK_SUCCESS);
-    ASSERT_EQ(vkQueueWaitIdle(queue), VK_SUCCESS);
-    void* mapped = nullptr;
-    ASSERT_EQ(vkMapMemory(device_, memory, 0, VK_WHOLE_SIZE, 0, &mapped), VK_SUCCESS);
-    uint32_t pixel = 0;
-    std::memcpy(&pixel, mapped, sizeof(pixel));
-    vkUnmapMemory(device_, memory);
+    ASSERT_EQ(submit_and_wait(device_, queue, commands), VK_SUCCESS);
+    const uint32_t pixel = read_host_buffer(device_, host, 0);
     EXPECT_EQ(pixel, 0xFFFF00FFU)
         << "the swapchain image does not hold what the alias was cleared to";
 
     vkDestroyCommandPool(device_, pool, nullptr);
-    vkDestroyBuffer(device_, buffer, nullptr);
-    vkFreeMemory(device_, memory, nullptr);
+    destroy_host_buffer(device_, host);
     vkDestroyImage(device_, alias, alloc());
     vkDestroySwapchainKHR(device_, swapchain, alloc());
 }
