@@ -366,7 +366,7 @@ case_recreate() { # STRATEGY
 
 # The ASan build's control: a leak made in the layer (SYNCBRIDGE_TEST_LEAK=1, one allocation per
 # instance) fails the app with a LeakSanitizer report that names it, so the run above would have
-# caught a leak of the layer's own; the driver, loader and libwayland are as in the recreations.
+# caught a leak of the layer's own (through the loader, which the suppressions do not name).
 case_leak_control() {
   local name="leak-control"
   run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import SYNCBRIDGE_TEST_LEAK=1 -- \
