@@ -1,27 +1,21 @@
-// VK_KHR_surface and VK_KHR_wayland_surface for devices the layer bridges: the answers come
-// from what the compositor takes (linux-dmabuf formats and modifiers) and what the driver can
-// render into a LINEAR dma-buf. Everything else goes to the driver untouched.
+// VK_KHR_surface for devices the layer bridges, whatever the window system: the answers come
+// from the surface's window system (wsi::Surface: its size, present modes, and the formats and
+// modifiers its consumer takes) and from what the driver can render into a LINEAR dma-buf.
+// Everything else goes to the driver untouched. Each window system's vkCreate*SurfaceKHR lives
+// in its own file (wayland_api.cpp, x11_api.cpp) and hands its surface to adopt_surface().
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <span>
 #include <vector>
 
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
 #include "util/log.hpp"
 #include "wsi/formats.hpp"
-#include "wsi/wayland/wayland_surface.hpp"
 
 namespace sb::api {
 namespace {
-
-// FIFO is paced by frame callbacks; MAILBOX and IMMEDIATE commit at once (a Wayland compositor
-// never tears, so the two behave alike). FIFO_RELAXED would need tearing control: not offered.
-constexpr VkPresentModeKHR kPresentModes[] = {
-    VK_PRESENT_MODE_FIFO_KHR,
-    VK_PRESENT_MODE_MAILBOX_KHR,
-    VK_PRESENT_MODE_IMMEDIATE_KHR,
-};
 
 constexpr uint32_t kMinImageCount = 2;
 constexpr uint32_t kMaxImageCount = 8;
@@ -65,15 +59,18 @@ std::vector<VkFormat> surface_formats(const InstanceData& inst, VkPhysicalDevice
     return formats;
 }
 
-void fill_capabilities(const InstanceData& inst, VkPhysicalDevice pd, bool alpha_formats,
-                       VkSurfaceCapabilitiesKHR* caps) {
+void fill_capabilities(const InstanceData& inst, VkPhysicalDevice pd, wsi::Surface& surface,
+                       bool alpha_formats, VkSurfaceCapabilitiesKHR* caps) {
     VkPhysicalDeviceProperties props{};
     inst.next.GetPhysicalDeviceProperties(pd, &props);
     *caps = {};
     caps->minImageCount = kMinImageCount;
     caps->maxImageCount = kMaxImageCount;
-    // Wayland: the swapchain decides the surface's size.
-    caps->currentExtent = {UINT32_MAX, UINT32_MAX};
+    // The window's size where the window system has one (X11), else "the swapchain decides"
+    // (Wayland).
+    if (!surface.current_extent(&caps->currentExtent)) {
+        caps->currentExtent = {UINT32_MAX, UINT32_MAX};
+    }
     caps->minImageExtent = {1, 1};
     caps->maxImageExtent = {props.limits.maxImageDimension2D, props.limits.maxImageDimension2D};
     caps->maxImageArrayLayers = 1;
@@ -95,7 +92,7 @@ bool has_alpha_format(const std::vector<wsi::FormatModifier>& consumer) {
 
 // The two-call idiom: count, then as many as fit with VK_INCOMPLETE for the rest.
 template <typename Out, typename In, typename Convert>
-VkResult enumerate(const std::vector<In>& items, uint32_t* count, Out* out, Convert convert) {
+VkResult enumerate(std::span<const In> items, uint32_t* count, Out* out, Convert convert) {
     const auto total = static_cast<uint32_t>(items.size());
     if (out == nullptr) {
         *count = total;
@@ -111,16 +108,17 @@ VkResult enumerate(const std::vector<In>& items, uint32_t* count, Out* out, Conv
 
 enum class Formats { needed, not_needed };
 
-// One surface query: `layer(consumer formats)` where the layer presents, the driver's own
-// answer (`driver()`) where it does not, VK_ERROR_SURFACE_LOST_KHR where the consumer is gone.
-// Asking for the formats costs roundtrips; queries that do not need them use the cached route.
+// One surface query: `layer(window system, consumer formats)` where the layer presents, the
+// driver's own answer (`driver()`) where it does not, VK_ERROR_SURFACE_LOST_KHR where the
+// consumer is gone. Asking for the formats costs roundtrips; queries that do not need them use
+// the cached route.
 template <typename Layer, typename Driver>
 VkResult routed(InstanceData& inst, VkPhysicalDevice pd, VkSurfaceKHR surface, Formats formats,
                 Layer layer, Driver driver) {
     std::vector<wsi::FormatModifier> consumer;
     switch (route_for(inst, pd, surface, formats == Formats::needed ? &consumer : nullptr)) {
         case Route::layer:
-            return layer(consumer);
+            return layer(*surface_data(surface)->window_system, consumer);
         case Route::lost:
             return VK_ERROR_SURFACE_LOST_KHR;
         case Route::driver:
@@ -167,28 +165,18 @@ Route route_for(InstanceData& inst, VkPhysicalDevice pd, VkSurfaceKHR surface,
     return Route::layer;
 }
 
-VKAPI_ATTR VkResult VKAPI_CALL CreateWaylandSurfaceKHR(VkInstance instance,
-                                                       const VkWaylandSurfaceCreateInfoKHR* info,
-                                                       const VkAllocationCallbacks* alloc,
-                                                       VkSurfaceKHR* surface) {
-    InstanceData* inst = instance_data(instance);
-    // The driver makes its surface too: pass-through devices and dma-buf-less compositors use
-    // it, and the loader's handle is the one the app holds.
-    const VkResult result = inst->next.CreateWaylandSurfaceKHR(instance, info, alloc, surface);
-    if (result != VK_SUCCESS) {
-        return result;
-    }
-    auto* data = util::host_new<SurfaceData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
-    if (data != nullptr) {
-        data->window_system.reset(new (std::nothrow)
-                                      wsi::wayland::WaylandSurface(info->display, info->surface));
-    }
-    if (data == nullptr || !data->window_system) {
-        util::host_delete(alloc, data);
-        inst->next.DestroySurfaceKHR(instance, *surface, alloc);
+VkResult adopt_surface(InstanceData& inst, VkInstance instance,
+                       std::unique_ptr<wsi::Surface> window_system,
+                       const VkAllocationCallbacks* alloc, VkSurfaceKHR* surface) {
+    auto* data = window_system
+                     ? util::host_new<SurfaceData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT)
+                     : nullptr;
+    if (data == nullptr) {
+        inst.next.DestroySurfaceKHR(instance, *surface, alloc);
         *surface = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    data->window_system = std::move(window_system);
     data->handle = *surface;
     surfaces().insert(reinterpret_cast<const void*>(*surface), data);
     return VK_SUCCESS;
@@ -203,17 +191,6 @@ VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance instance, VkSurfaceKHR s
     instance_data(instance)->next.DestroySurfaceKHR(instance, surface, alloc);
 }
 
-VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd,
-                                                                              uint32_t family,
-                                                                              wl_display* display) {
-    InstanceData* inst = instance_data(pd);
-    if (is_bridging(*inst, pd)) {
-        // Any queue can render what the layer hands over: the compositor reads dma-bufs.
-        return VK_TRUE;
-    }
-    return inst->next.GetPhysicalDeviceWaylandPresentationSupportKHR(pd, family, display);
-}
-
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice pd,
                                                                   uint32_t family,
                                                                   VkSurfaceKHR surface,
@@ -221,7 +198,7 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevi
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, surface, Formats::not_needed,
-        [&](const auto& /*consumer*/) {
+        [&](wsi::Surface& /*window_system*/, const auto& /*consumer*/) {
             *supported = VK_TRUE;
             return VK_SUCCESS;
         },
@@ -235,8 +212,8 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilitiesKHR(
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, surface, Formats::needed,
-        [&](const auto& consumer) {
-            fill_capabilities(*inst, pd, has_alpha_format(consumer), caps);
+        [&](wsi::Surface& window_system, const auto& consumer) {
+            fill_capabilities(*inst, pd, window_system, has_alpha_format(consumer), caps);
             return VK_SUCCESS;
         },
         [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilitiesKHR(pd, surface, caps); });
@@ -248,8 +225,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, info->surface, Formats::needed,
-        [&](const auto& consumer) {
-            fill_capabilities(*inst, pd, has_alpha_format(consumer), &caps->surfaceCapabilities);
+        [&](wsi::Surface& window_system, const auto& consumer) {
+            fill_capabilities(*inst, pd, window_system, has_alpha_format(consumer),
+                              &caps->surfaceCapabilities);
             for (auto* ext = static_cast<VkBaseOutStructure*>(caps->pNext); ext != nullptr;
                  ext = ext->pNext) {
                 if (ext->sType == VK_STRUCTURE_TYPE_SURFACE_PROTECTED_CAPABILITIES_KHR) {
@@ -262,16 +240,16 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2KHR(
         [&] { return inst->next.GetPhysicalDeviceSurfaceCapabilities2KHR(pd, info, caps); });
 }
 
-// VK_EXT_display_surface_counter: the KHR capabilities, and no counters (a Wayland surface has no
-// vblank counter). The CTS's query_surface_counters checks that both queries agree.
+// VK_EXT_display_surface_counter: the KHR capabilities, and no counters (the layer's surfaces
+// offer no vblank counter). The CTS's query_surface_counters checks that both queries agree.
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceCapabilities2EXT(
     VkPhysicalDevice pd, VkSurfaceKHR surface, VkSurfaceCapabilities2EXT* caps) {
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, surface, Formats::needed,
-        [&](const auto& consumer) {
+        [&](wsi::Surface& window_system, const auto& consumer) {
             VkSurfaceCapabilitiesKHR khr{};
-            fill_capabilities(*inst, pd, has_alpha_format(consumer), &khr);
+            fill_capabilities(*inst, pd, window_system, has_alpha_format(consumer), &khr);
             caps->minImageCount = khr.minImageCount;
             caps->maxImageCount = khr.maxImageCount;
             caps->currentExtent = khr.currentExtent;
@@ -295,8 +273,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormatsKHR(VkPhysicalDevi
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, surface, Formats::needed,
-        [&](const auto& consumer) {
-            return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+        [&](wsi::Surface& /*window_system*/, const auto& consumer) {
+            const std::vector<VkFormat> offered = surface_formats(*inst, pd, consumer);
+            return enumerate(std::span<const VkFormat>(offered), count, formats,
                              [](VkFormat format, VkSurfaceFormatKHR* out) {
                                  *out = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
                              });
@@ -310,8 +289,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceFormats2KHR(
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, info->surface, Formats::needed,
-        [&](const auto& consumer) {
-            return enumerate(surface_formats(*inst, pd, consumer), count, formats,
+        [&](wsi::Surface& /*window_system*/, const auto& consumer) {
+            const std::vector<VkFormat> offered = surface_formats(*inst, pd, consumer);
+            return enumerate(std::span<const VkFormat>(offered), count, formats,
                              [](VkFormat format, VkSurfaceFormat2KHR* out) {
                                  out->surfaceFormat = {format, VK_COLOR_SPACE_SRGB_NONLINEAR_KHR};
                              });
@@ -326,9 +306,8 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysica
     InstanceData* inst = instance_data(pd);
     return routed(
         *inst, pd, surface, Formats::not_needed,
-        [&](const auto& /*consumer*/) {
-            const std::vector<VkPresentModeKHR> offered(std::begin(kPresentModes),
-                                                        std::end(kPresentModes));
+        [&](wsi::Surface& window_system, const auto& /*consumer*/) {
+            const auto offered = window_system.present_modes();
             return enumerate(offered, count, modes,
                              [](VkPresentModeKHR mode, VkPresentModeKHR* out) { *out = mode; });
         },
@@ -337,9 +316,9 @@ VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfacePresentModesKHR(VkPhysica
         });
 }
 
-bool supports_present_mode(VkPresentModeKHR mode) {
-    return std::find(std::begin(kPresentModes), std::end(kPresentModes), mode) !=
-           std::end(kPresentModes);
+bool supports_present_mode(const wsi::Surface& surface, VkPresentModeKHR mode) {
+    const auto offered = surface.present_modes();
+    return std::find(offered.begin(), offered.end(), mode) != offered.end();
 }
 
 }  // namespace sb::api

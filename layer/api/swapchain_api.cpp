@@ -33,7 +33,7 @@ wsi::DeviceContext device_context(DeviceData& dev) {
 }
 
 // The swapchain's shape from the app's create info and what the compositor takes.
-VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info,
+VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info, const wsi::Surface& surface,
                           const std::vector<wsi::FormatModifier>& consumer,
                           wsi::SwapchainConfig* config) {
     const bool alpha = info.compositeAlpha != VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
@@ -45,7 +45,7 @@ VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info,
                info.imageFormat, alpha);
         return VK_ERROR_INITIALIZATION_FAILED;
     }
-    if (!supports_present_mode(info.presentMode)) {
+    if (!supports_present_mode(surface, info.presentMode)) {
         SB_LOG(error, "vkCreateSwapchainKHR: present mode %d is not offered", info.presentMode);
         return VK_ERROR_INITIALIZATION_FAILED;
     }
@@ -56,6 +56,7 @@ VkResult swapchain_config(const VkSwapchainCreateInfoKHR& info,
     config->image_count = std::clamp(info.minImageCount, 2U, 8U);
     config->usage = info.imageUsage;
     config->present_mode = info.presentMode;
+    config->depth = alpha ? 32 : 24;
     return VK_SUCCESS;
 }
 
@@ -77,11 +78,12 @@ void destroy_layer_swapchain(const VkAllocationCallbacks* alloc, SwapchainData* 
 VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR& info,
                                 const std::vector<wsi::FormatModifier>& consumer,
                                 const VkAllocationCallbacks* alloc, VkSwapchainKHR* swapchain) {
+    SurfaceData* surface = surface_data(info.surface);
     wsi::SwapchainConfig config;
-    if (VkResult r = swapchain_config(info, consumer, &config); r != VK_SUCCESS) {
+    if (VkResult r = swapchain_config(info, *surface->window_system, consumer, &config);
+        r != VK_SUCCESS) {
         return r;
     }
-    SurfaceData* surface = surface_data(info.surface);
     auto* data = util::host_new<SwapchainData>(alloc, VK_SYSTEM_ALLOCATION_SCOPE_OBJECT);
     if (data == nullptr) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;

@@ -88,6 +88,13 @@ Route route_for(InstanceData& instance, VkPhysicalDevice pd, VkSurfaceKHR surfac
 namespace sb::api {
 
 // A present mode the layer's swapchains implement on this surface.
-bool supports_present_mode(VkPresentModeKHR mode);
+bool supports_present_mode(const wsi::Surface& surface, VkPresentModeKHR mode);
+
+// Keeps `window_system` beside the loader's `surface` (made by the driver, which pass-through
+// devices and consumers without dma-bufs present to). On failure (`window_system` null: out of
+// memory) the driver's surface is destroyed and VK_ERROR_OUT_OF_HOST_MEMORY returned.
+VkResult adopt_surface(InstanceData& inst, VkInstance instance,
+                       std::unique_ptr<wsi::Surface> window_system,
+                       const VkAllocationCallbacks* alloc, VkSurfaceKHR* surface);
 
 }  // namespace sb::api

@@ -9,12 +9,6 @@
 #include "util/scratch_array.hpp"
 
 namespace sb::wsi {
-namespace {
-
-// A surface that gets no frame callbacks (hidden, minimised) must not freeze a FIFO app forever.
-constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
-
-}  // namespace
 
 Swapchain::Swapchain(const DeviceContext& device, const SwapchainConfig& config,
                      const VkAllocationCallbacks* alloc)
@@ -53,9 +47,12 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
                                                                            : image.modifier;
         desc.offset = static_cast<uint32_t>(image.offset);
         desc.stride = image.stride;
+        desc.depth = config.depth;
+        desc.bpp = 32;  // every format the layer offers is 4 bytes a pixel
         buffers.push_back(desc);
         chain->images_.push_back(std::move(image));
     }
+    chain->unimported_reads_.resize(config.image_count);
     if (!chain->presents_on_thread()) {
         if (VkResult r = bridge::create_exportable_semaphore(*device.next, device.device,
                                                              &chain->render_done_carrier_);
@@ -275,6 +272,26 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
     return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
 }
 
+// A release fence the kernel could not put into the dma-buf (on_released): the acquired image
+// is the app's only once it signals.
+VkResult Swapchain::wait_for_unimported_reads(uint32_t index) {
+    kernel::SyncFile reads;
+    {
+        std::lock_guard lock(mutex_);
+        reads = std::move(unimported_reads_[index]);
+    }
+    if (reads.is_stub()) {
+        return VK_SUCCESS;
+    }
+    auto waited = reads.wait(config_.render_timeout);
+    if (!waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "acquire: the consumer's release fence never signalled");
+        on_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    return VK_SUCCESS;
+}
+
 VkResult Swapchain::submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence) {
     const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
     VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
@@ -296,6 +313,9 @@ VkResult Swapchain::acquire(uint64_t timeout_ns, VkSemaphore semaphore, VkFence 
     if (waited != VK_SUCCESS) {
         return waited;
     }
+    if (VkResult r = wait_for_unimported_reads(*index); r != VK_SUCCESS) {
+        return r;
+    }
     if (VkResult r = signal_acquired(*index, semaphore, fence); r != VK_SUCCESS) {
         return r;
     }
@@ -303,21 +323,14 @@ VkResult Swapchain::acquire(uint64_t timeout_ns, VkSemaphore semaphore, VkFence 
 }
 
 VkResult Swapchain::hand_over(uint32_t index) {
-    const bool fifo = config_.present_mode == VK_PRESENT_MODE_FIFO_KHR ||
-                      config_.present_mode == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
     {
-        std::unique_lock lock(mutex_);
-        if (fifo) {
-            // FIFO: one commit per frame callback, as the present mode requires and no more.
-            changed_.wait_for(lock, kFrameCallbackGrace,
-                              [this] { return !frame_pending_ || lost_; });
-            frame_pending_ = true;
-        }
+        std::lock_guard lock(mutex_);
         if (!ownership_.apply(index, OwnershipEvent::hand_over)) {
             return VK_ERROR_OUT_OF_DATE_KHR;
         }
     }
-    const VkResult r = presenter_->present(index, fifo);
+    // The window system paces it (its present may wait for the display): no lock held.
+    const VkResult r = presenter_->present(PresentRequest{index, config_.present_mode});
     if (r != VK_SUCCESS) {
         on_lost();
     }
@@ -455,20 +468,30 @@ void Swapchain::retire() {
     changed_.notify_all();
 }
 
-void Swapchain::on_released(uint32_t image) {
+void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
+    if (image >= images_.size()) {
+        SB_LOG_ONCE(warn, "the consumer released buffer %u of %zu", image, images_.size());
+        return;
+    }
+    // The consumer's own fence joins the dma-buf's read fences, where every strategy already
+    // looks for pending reads (and where the next consumer of the buffer sees them too). Only
+    // a kernel without the import ioctl leaves it to acquire to wait for.
+    if (device_.disable_fence_transfer_for_tests) {
+        reads_done = kernel::SyncFile{};  // the control ignores the consumer's fence too
+    } else if (!reads_done.is_stub() &&
+               !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read)) {
+        SB_LOG_ONCE(info,
+                    "the consumer's release fence is waited for at acquire (no dma-buf "
+                    "sync-file import in this kernel)");
+    } else {
+        reads_done = kernel::SyncFile{};
+    }
     {
         std::lock_guard lock(mutex_);
         if (!ownership_.apply(image, OwnershipEvent::release)) {
             SB_LOG_ONCE(warn, "the consumer released buffer %u, which it did not hold", image);
         }
-    }
-    changed_.notify_all();
-}
-
-void Swapchain::on_frame_done() {
-    {
-        std::lock_guard lock(mutex_);
-        frame_pending_ = false;
+        unimported_reads_[image] = std::move(reads_done);
     }
     changed_.notify_all();
 }

@@ -90,6 +90,7 @@ struct SwapchainConfig {
     uint32_t image_count = 3;
     VkImageUsageFlags usage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
     VkPresentModeKHR present_mode = VK_PRESENT_MODE_FIFO_KHR;
+    uint32_t depth = 24;  // the consumer's pixel depth: 24 opaque, 32 with alpha
     // How long the wait strategy waits for one render before declaring the device lost.
     std::chrono::nanoseconds render_timeout = std::chrono::seconds(5);
 };
@@ -140,8 +141,7 @@ class Swapchain final : public ConsumerEvents {
     [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
 
     // ConsumerEvents, called on the window system's thread.
-    void on_released(uint32_t image) override;
-    void on_frame_done() override;
+    void on_released(uint32_t image, kernel::SyncFile reads_done) override;
     void on_resized(uint32_t width, uint32_t height) override;
     void on_lost() override;
 
@@ -153,6 +153,7 @@ class Swapchain final : public ConsumerEvents {
     [[nodiscard]] int32_t find_acquirable() const;
     VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
     VkResult submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence);
+    VkResult wait_for_unimported_reads(uint32_t index);
     VkResult hand_over(uint32_t index);
     VkResult status_result(VkResult success) const;
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).
@@ -176,7 +177,8 @@ class Swapchain final : public ConsumerEvents {
 
     std::mutex mutex_;
     std::condition_variable changed_;
-    bool frame_pending_ = false;  // FIFO: a frame callback is outstanding
+    // Per image: a consumer's release fence that could not join the dma-buf's fences.
+    std::vector<kernel::SyncFile> unimported_reads_;
     std::atomic<bool> retired_{false};
     std::atomic<bool> lost_{false};
     std::atomic<bool> suboptimal_{false};

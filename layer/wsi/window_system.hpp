@@ -2,10 +2,15 @@
 // (Wayland, X11). The swapchain owns the images and their fences; the window system owns the
 // connection to the consumer and moves buffers across it.
 //
-// Threading: a Presenter's events (release, frame done, resize) are delivered on a thread the
-// window system owns, and never after the Presenter is destroyed. on_lost() is the exception: a
-// present() that is first to find the connection dead reports it on the presenting thread, so
-// the swapchain must not hold its own lock across present().
+// What each side owns: the swapchain decides when an image may be written and read (every sync
+// decision); the window system answers the surface queries that depend on the window system
+// (size, present modes, formats) and paces presents by the display's own clock (Wayland frame
+// callbacks, X11 Present's MSC), because only it knows that clock.
+//
+// Threading: a Presenter's events (release, resize) are delivered on a thread the window system
+// owns, and never after the Presenter is destroyed. on_lost() is the exception: a present() that
+// is first to find the connection dead reports it on the presenting thread, so the swapchain
+// must not hold its own lock across present().
 #pragma once
 
 #include <sys/types.h>
@@ -14,7 +19,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
+
+#include "kernel/sync_file.hpp"
 
 namespace sb::wsi {
 
@@ -33,6 +41,20 @@ struct BufferDescription {
     uint64_t modifier = 0;
     uint32_t offset = 0;
     uint32_t stride = 0;
+    // What X11's DRI3 PixmapFromBuffer(s) asks for besides the layout: the visual's depth (24
+    // for XRGB, 32 for ARGB) and the bits per pixel.
+    uint32_t depth = 0;
+    uint32_t bpp = 0;
+};
+
+// One vkQueuePresentKHR of one image, as the window system gets it. The render is done (or its
+// fence is in the dma-buf) when the request is made.
+struct PresentRequest {
+    uint32_t image = 0;
+    // How the window system paces it: FIFO waits for the display's next refresh after the last
+    // present (never faster, never dropping a frame), MAILBOX replaces a queued frame, IMMEDIATE
+    // shows at once.
+    VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
 };
 
 // What the consumer tells the swapchain.
@@ -40,10 +62,10 @@ class ConsumerEvents {
   public:
     virtual ~ConsumerEvents() = default;
     // The consumer no longer needs buffer `image` (wl_buffer.release, PresentIdleNotify). Its
-    // reads may still be pending in the dma-buf's fences: the swapchain's acquire waits on them.
-    virtual void on_released(uint32_t image) = 0;
-    // A good time to present the next frame (frame callback, PresentCompleteNotify): FIFO pacing.
-    virtual void on_frame_done() = 0;
+    // reads may still be pending in the dma-buf's fences, and in `reads_done` when the consumer
+    // hands back a fence of its own (an explicit-sync release point); the stub when it does not.
+    // The swapchain's acquire waits on both.
+    virtual void on_released(uint32_t image, kernel::SyncFile reads_done) = 0;
     // The surface changed size: the swapchain becomes suboptimal / out of date.
     virtual void on_resized(uint32_t width, uint32_t height) = 0;
     // The connection is gone (compositor died, protocol error): VK_ERROR_SURFACE_LOST_KHR.
@@ -54,10 +76,12 @@ class ConsumerEvents {
 class Presenter {
   public:
     virtual ~Presenter() = default;
-    // Hands buffer `image` to the consumer now. The caller has already put the render-done fence
-    // into the dma-buf (or waited for the render): the consumer may read as soon as this returns.
-    // `wait_for_frame` asks for an on_frame_done event for this commit.
-    virtual VkResult present(uint32_t image, bool wait_for_frame) = 0;
+    // Hands `request.image` to the consumer, paced as its mode asks: a FIFO present may block
+    // the calling thread until the display is ready for another frame (bounded: a hidden
+    // window gets no refreshes and must not freeze the app). The caller has already put the
+    // render-done fence into the dma-buf (or waited for the render): the consumer may read as
+    // soon as the buffer is handed over.
+    virtual VkResult present(const PresentRequest& request) = 0;
 };
 
 // One VkSurfaceKHR's window-system side.
@@ -71,6 +95,8 @@ class Surface {
     virtual dev_t consumer_device() const { return 0; }
     // The surface's size if the window system defines it; false if the swapchain decides.
     virtual bool current_extent(VkExtent2D* extent) = 0;
+    // The present modes this window system can pace, in order of preference; FIFO first.
+    [[nodiscard]] virtual std::span<const VkPresentModeKHR> present_modes() const = 0;
     // Creates the consumer-side buffers for `buffers` (index = swapchain image index).
     virtual VkResult create_presenter(const std::vector<BufferDescription>& buffers,
                                       ConsumerEvents* events,

@@ -39,7 +39,7 @@ class FakeCompositor;
 class FakePresenter final : public wsi::Presenter {
   public:
     FakePresenter(FakeCompositor& compositor) : compositor_(compositor) {}
-    VkResult present(uint32_t image, bool wait_for_frame) override;
+    VkResult present(const wsi::PresentRequest& request) override;
 
   private:
     FakeCompositor& compositor_;
@@ -55,6 +55,9 @@ class FakeCompositor final : public wsi::Surface {
         return VK_SUCCESS;
     }
     bool current_extent(VkExtent2D*) override { return false; }
+    [[nodiscard]] std::span<const VkPresentModeKHR> present_modes() const override {
+        return kModes;
+    }
     VkResult create_presenter(const std::vector<wsi::BufferDescription>& buffers,
                               wsi::ConsumerEvents* events,
                               std::unique_ptr<wsi::Presenter>* presenter) override {
@@ -77,9 +80,15 @@ class FakeCompositor final : public wsi::Surface {
         std::lock_guard lock(mutex_);
         expected_.push_back(frame);
     }
-    void commit(uint32_t image, bool frame_callback) {
-        std::lock_guard lock(mutex_);
-        commits_.push_back({image, frame_callback});
+    // FIFO pacing, as a compositor's frame callbacks give it: a FIFO commit waits (at most a
+    // grace) until the compositor has shown the last one.
+    void commit(uint32_t image, bool fifo) {
+        std::unique_lock lock(mutex_);
+        if (fifo) {
+            changed_.wait_for(lock, 250ms, [this] { return frames_shown_ == fifo_commits_; });
+            fifo_commits_ = frames_shown_ + 1;
+        }
+        commits_.push_back({image, fifo});
         changed_.notify_all();
     }
     void stop() {
@@ -95,9 +104,11 @@ class FakeCompositor final : public wsi::Surface {
     Verdicts verdicts;
 
   private:
+    static constexpr VkPresentModeKHR kModes[] = {VK_PRESENT_MODE_FIFO_KHR,
+                                                  VK_PRESENT_MODE_MAILBOX_KHR};
     struct Commit {
         uint32_t image;
-        bool frame_callback;
+        bool fifo;
     };
     uint32_t pixel(uint32_t image) const {
         uint32_t word = 0;
@@ -130,7 +141,7 @@ class FakeCompositor final : public wsi::Surface {
             const uint32_t reading = must(vgem_.attach_fence(handles_[c.image], Access::read));
             // A new buffer is attached: the previous one goes back at once, its reads pending.
             if (shown >= 0 && shown != c.image) {
-                events_->on_released(static_cast<uint32_t>(shown));
+                events_->on_released(static_cast<uint32_t>(shown), kernel::SyncFile{});
             }
             shown = c.image;
             std::this_thread::sleep_for(hold_);
@@ -138,9 +149,11 @@ class FakeCompositor final : public wsi::Surface {
                 verdicts.overwritten++;
             }
             (void)vgem_.signal(reading);
-            if (c.frame_callback) {
-                events_->on_frame_done();
+            {
+                std::lock_guard lock(mutex_);
+                ++frames_shown_;
             }
+            changed_.notify_all();
         }
     }
 
@@ -156,11 +169,13 @@ class FakeCompositor final : public wsi::Surface {
     std::deque<Commit> commits_;
     std::deque<uint32_t> expected_;
     bool stopping_ = false;
+    uint64_t frames_shown_ = 0;
+    uint64_t fifo_commits_ = 0;
     std::thread thread_;
 };
 
-VkResult FakePresenter::present(uint32_t image, bool wait_for_frame) {
-    compositor_.commit(image, wait_for_frame);
+VkResult FakePresenter::present(const wsi::PresentRequest& request) {
+    compositor_.commit(request.image, request.mode == VK_PRESENT_MODE_FIFO_KHR);
     return VK_SUCCESS;
 }
 
@@ -321,10 +336,13 @@ class SwapchainResults : public VgemTest {
     // A consumer that never releases unless told to.
     struct HoldingSurface final : wsi::Surface {
         struct Holder final : wsi::Presenter {
-            VkResult present(uint32_t, bool) override { return VK_SUCCESS; }
+            VkResult present(const wsi::PresentRequest&) override { return VK_SUCCESS; }
         };
         VkResult query_formats(std::vector<wsi::FormatModifier>*) override { return VK_SUCCESS; }
         bool current_extent(VkExtent2D*) override { return false; }
+        [[nodiscard]] std::span<const VkPresentModeKHR> present_modes() const override {
+            return {};
+        }
         VkResult create_presenter(const std::vector<wsi::BufferDescription>&,
                                   wsi::ConsumerEvents* e,
                                   std::unique_ptr<wsi::Presenter>* presenter) override {
@@ -362,7 +380,7 @@ TEST_F(SwapchainResults, TimeoutsGiveNotReadyAndTimeoutThenTheReleasedImage) {
     EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
     std::thread release([&] {
         std::this_thread::sleep_for(50ms);
-        events_->on_released(first);
+        events_->on_released(first, kernel::SyncFile{});
     });
     EXPECT_EQ(chain_->acquire(UINT64_MAX, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUCCESS);
     release.join();
@@ -371,8 +389,8 @@ TEST_F(SwapchainResults, TimeoutsGiveNotReadyAndTimeoutThenTheReleasedImage) {
 
 TEST_F(SwapchainResults, ADoubleReleaseIsIgnoredNotObeyed) {
     const uint32_t first = acquire_and_present();
-    events_->on_released(first);
-    events_->on_released(first);
+    events_->on_released(first, kernel::SyncFile{});
+    events_->on_released(first, kernel::SyncFile{});
     EXPECT_EQ(chain_->ownership().refused(), 1u);
     EXPECT_EQ(chain_->ownership().owner(first), wsi::ImageOwner::released);
 }
@@ -398,6 +416,50 @@ TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
     EXPECT_EQ(chain_->present(vk_->queue, index, nullptr, 0), VK_SUBOPTIMAL_KHR);
     chain_->retire();
     EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_ERROR_OUT_OF_DATE_KHR);
+}
+
+// A consumer that hands back a fence of its own with the release (an explicit-sync release
+// point) rather than leaving its reads in the dma-buf: the app's acquire must not signal before
+// that fence does. The control ignores the fence and signals at once.
+class SwapchainReleaseFence : public SwapchainResults {
+  protected:
+    void configure(wsi::DeviceContext& ctx) override {
+        ctx.disable_fence_transfer_for_tests = control();
+    }
+    virtual bool control() const { return false; }
+
+    // Presents both images, releases the first with a pending fence, acquires it with a
+    // VkFence. Returns whether that fence had signalled 100 ms later, before the release fence.
+    bool acquire_signalled_before_the_release_fence() {
+        const uint32_t first = acquire_and_present();
+        (void)acquire_and_present();
+        auto pending = vgem().pending_sync_file();
+        EXPECT_TRUE(pending.ok());
+        events_->on_released(first, std::move(pending->file));
+        VkFence acquired = vk_->create_fence();
+        uint32_t index = 99;
+        EXPECT_EQ(chain_->acquire(1'000'000'000, VK_NULL_HANDLE, acquired, &index), VK_SUCCESS);
+        EXPECT_EQ(index, first);
+        std::this_thread::sleep_for(100ms);
+        const bool early = vkGetFenceStatus(vk_->device, acquired) == VK_SUCCESS;
+        EXPECT_TRUE(vgem().signal(pending->fence_id).ok());
+        EXPECT_EQ(vkWaitForFences(vk_->device, 1, &acquired, VK_TRUE, 2'000'000'000), VK_SUCCESS);
+        vkDestroyFence(vk_->device, acquired, nullptr);
+        return early;
+    }
+};
+
+TEST_F(SwapchainReleaseFence, AcquireWaitsForTheConsumersOwnFence) {
+    EXPECT_FALSE(acquire_signalled_before_the_release_fence());
+}
+
+class SwapchainReleaseFenceControl : public SwapchainReleaseFence {
+  protected:
+    bool control() const override { return true; }
+};
+
+TEST_F(SwapchainReleaseFenceControl, WithoutTheBridgeTheAppGetsTheImageMidRead) {
+    EXPECT_TRUE(acquire_signalled_before_the_release_fence()) << "the control did not bite";
 }
 
 // The wait strategy's last resort (no SYNC_FD anywhere): a released image whose consumer reads
@@ -451,7 +513,7 @@ class SwapchainLastResort : public SwapchainResults {
         EXPECT_TRUE(handle.ok());
         auto fence = vgem().attach_fence(*handle, kernel::Access::read);
         EXPECT_TRUE(fence.ok());
-        events_->on_released(*first);
+        events_->on_released(*first, kernel::SyncFile{});
         return *fence;
     }
 };

@@ -12,6 +12,7 @@
 #include "support/fd_count.hpp"
 #include "wayland/fake_compositor.hpp"
 #include "wayland/test_app.hpp"
+#include "wsi/wayland/wayland_presenter.hpp"
 #include "wsi/wayland/wayland_surface.hpp"
 
 // For gtest (found by argument-dependent lookup, so in the type's namespace).
@@ -32,6 +33,7 @@ using Kind = RecordingEvents::Kind;
 using wsi::BufferDescription;
 using wsi::FormatModifier;
 using wsi::Presenter;
+using wsi::wayland::WaylandPresenter;
 using wsi::wayland::WaylandSurface;
 
 constexpr auto kSoon = 2s;
@@ -212,29 +214,39 @@ TEST_F(WaylandWindowSystem, BuffersCarryTheirDescriptionsAndLeaveNothingBehind) 
     }
 }
 
+wsi::PresentRequest fifo(uint32_t image) {
+    return {image, VK_PRESENT_MODE_FIFO_KHR};
+}
+wsi::PresentRequest mailbox(uint32_t image) {
+    return {image, VK_PRESENT_MODE_MAILBOX_KHR};
+}
+
+bool frames_done(const Counters& c, uint64_t n) {
+    return c.frame_done_sent == n;
+}
+
 TEST_F(WaylandWindowSystem, PresentCommitsAndTheCompositorsAnswersComeBack) {
     ASSERT_NO_FATAL_FAILURE(start());
     ASSERT_NO_FATAL_FAILURE(make_buffers(3));
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
 
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
     ASSERT_TRUE(
-        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) == 1; }, kSoon));
+        compositor_->wait_until([](const Counters& c) { return frames_done(c, 1); }, kSoon));
     Counters c = compositor_->counters();
     EXPECT_EQ(c.committed, std::vector<uint32_t>{buffer_id(0)});
     EXPECT_EQ(c.damage_buffer_requests, 1u);
     EXPECT_EQ(c.frame_requests, 1u);
     EXPECT_TRUE(events_.released().empty());
 
-    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(1)), VK_SUCCESS);
     ASSERT_TRUE(events_.wait_until(
-        [](const auto& e) {
-            return e.count(Kind::frame_done) == 2 && e.released() == std::vector<uint32_t>{0};
-        },
-        kSoon));
+        [](const auto& e) { return e.released() == std::vector<uint32_t>{0}; }, kSoon));
+    ASSERT_TRUE(
+        compositor_->wait_until([](const Counters& c) { return frames_done(c, 2); }, kSoon));
 
-    // No frame callback asked for: none answered.
-    ASSERT_EQ(presenter_->present(2, false), VK_SUCCESS);
+    // MAILBOX is not paced: no frame callback asked for.
+    ASSERT_EQ(presenter_->present(mailbox(2)), VK_SUCCESS);
     ASSERT_TRUE(events_.wait_until(
         [](const auto& e) {
             return e.released() == std::vector<uint32_t>{0, 1};
@@ -243,7 +255,6 @@ TEST_F(WaylandWindowSystem, PresentCommitsAndTheCompositorsAnswersComeBack) {
     c = compositor_->counters();
     EXPECT_EQ(c.committed, (std::vector<uint32_t>{buffer_id(0), buffer_id(1), buffer_id(2)}));
     EXPECT_EQ(c.frame_requests, 2u);
-    EXPECT_EQ(events_.count(Kind::frame_done), 2u);
     EXPECT_EQ(events_.count(Kind::lost), 0u);
     expect_events_on_event_thread();
     EXPECT_EQ(app_->app_listener_calls(), 0u);
@@ -256,9 +267,9 @@ TEST_F(WaylandWindowSystem, SurfacesBeforeVersion4GetDamageInsteadOfDamageBuffer
     ASSERT_EQ(app_->surface_version(), 3u);
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
     ASSERT_TRUE(
-        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) == 1; }, kSoon));
+        compositor_->wait_until([](const Counters& c) { return frames_done(c, 1); }, kSoon));
     const Counters c = compositor_->counters();
     EXPECT_EQ(c.damage_requests, 1u);
     EXPECT_EQ(c.damage_buffer_requests, 0u);
@@ -277,9 +288,9 @@ TEST_F(WaylandWindowSystem, AnAppDispatchingItsOwnQueueMeanwhileSeesNothingOfOur
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
     constexpr uint32_t kFrames = 30;
     for (uint32_t frame = 0; frame < kFrames; ++frame) {
-        ASSERT_EQ(presenter_->present(frame % 3, true), VK_SUCCESS);
-        ASSERT_TRUE(events_.wait_until(
-            [&](const auto& e) { return e.count(Kind::frame_done) == frame + 1; }, kSoon))
+        ASSERT_EQ(presenter_->present(fifo(frame % 3)), VK_SUCCESS);
+        ASSERT_TRUE(compositor_->wait_until(
+            [&](const Counters& c) { return frames_done(c, frame + 1); }, kSoon))
             << "frame " << frame;
     }
     ASSERT_TRUE(events_.wait_until(
@@ -301,12 +312,12 @@ TEST_F(WaylandWindowSystem, ACompositorThatHangsUpIsLostOnceAndPresentFails) {
     ASSERT_NO_FATAL_FAILURE(start());
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
 
     compositor_->disconnect_clients();
     ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.count(Kind::lost) == 1; }, kSoon));
-    EXPECT_EQ(presenter_->present(1, true), VK_ERROR_SURFACE_LOST_KHR);
-    EXPECT_EQ(presenter_->present(0, false), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(presenter_->present(fifo(1)), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(presenter_->present(mailbox(0)), VK_ERROR_SURFACE_LOST_KHR);
     EXPECT_EQ(events_.count(Kind::lost), 1u);
     expect_events_on_event_thread();
 
@@ -320,11 +331,11 @@ TEST_F(WaylandWindowSystem, AProtocolErrorIsLostOnce) {
     ASSERT_NO_FATAL_FAILURE(start());
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
     compositor_->raise_protocol_error();
     ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.count(Kind::lost) == 1; }, kSoon));
     EXPECT_EQ(wl_display_get_error(app_->display()), EPROTO);
-    EXPECT_EQ(presenter_->present(1, true), VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_EQ(presenter_->present(fifo(1)), VK_ERROR_SURFACE_LOST_KHR);
     EXPECT_EQ(events_.count(Kind::lost), 1u);
 }
 
@@ -371,24 +382,36 @@ TEST_F(WaylandWindowSystem, ABufferRefusedWithAProtocolErrorIsALostSurface) {
     EXPECT_EQ(surface_->query_formats(&formats), VK_ERROR_SURFACE_LOST_KHR);
 }
 
-TEST_F(WaylandWindowSystem, OnlyTheNewestFrameCallbackPaces) {
+// FIFO pacing is the presenter's: a FIFO present waits for the last commit's frame callback, at
+// most the grace (a hidden surface gets none), and only the newest callback counts.
+TEST_F(WaylandWindowSystem, AFifoPresentWaitsForTheNewestFrameCallbackWithinTheGrace) {
     FakeOptions options;
     options.answer_frame_callbacks = false;  // as for a hidden surface
     ASSERT_NO_FATAL_FAILURE(start(options));
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    using Clock = std::chrono::steady_clock;
+    const auto timed = [&](const wsi::PresentRequest& request) {
+        const auto before = Clock::now();
+        EXPECT_EQ(presenter_->present(request), VK_SUCCESS);
+        return Clock::now() - before;
+    };
+    const auto grace = WaylandPresenter::kFrameCallbackGrace;
+    EXPECT_LT(timed(fifo(0)), grace / 2) << "nothing to wait for yet";
+    const auto unanswered = timed(fifo(1));
+    EXPECT_GE(unanswered, grace - 10ms) << "did not wait for the frame callback";
+    EXPECT_LT(unanswered, grace + 1s) << "waited past the grace";
+    EXPECT_LT(timed(mailbox(0)), grace / 2) << "MAILBOX is not paced";
     ASSERT_TRUE(
         compositor_->wait_until([](const Counters& c) { return c.frame_requests == 2; }, kSoon));
+
+    // Both callbacks answered together: the superseded one must not count, the newest must.
     compositor_->answer_frame_callbacks();
     ASSERT_TRUE(
-        compositor_->wait_until([](const Counters& c) { return c.frame_done_sent == 2; }, kSoon));
-    ASSERT_TRUE(
-        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) >= 1; }, kSoon));
-    // Both answers arrive together; the superseded one must not count.
-    EXPECT_FALSE(
-        events_.wait_until([](const auto& e) { return e.count(Kind::frame_done) > 1; }, 200ms));
+        compositor_->wait_until([](const Counters& c) { return frames_done(c, 2); }, kSoon));
+    EXPECT_LT(timed(fifo(1)), grace / 2) << "the newest callback was answered";
+    // That present asked for a third callback, which nobody answers: the next one waits again.
+    EXPECT_GE(timed(fifo(0)), grace - 10ms);
 }
 
 TEST_F(WaylandWindowSystem, PresentNeverBlocksWhenTheCompositorStopsReading) {
@@ -407,7 +430,7 @@ TEST_F(WaylandWindowSystem, PresentNeverBlocksWhenTheCompositorStopsReading) {
     uint32_t presented = 0;
     for (; presented < 100000 && last == VK_SUCCESS; ++presented) {
         const auto before = Clock::now();
-        last = presenter_->present(presented % 2, false);
+        last = presenter_->present(mailbox(presented % 2));
         longest = std::max(longest, Clock::now() - before);
         ASSERT_LT(Clock::now() - start_time, 20s) << "after " << presented << " presents";
     }
@@ -449,11 +472,11 @@ TEST_F(WaylandWindowSystem, NothingIsDeliveredOnceThePresenterIsGone) {
     ASSERT_NO_FATAL_FAILURE(make_buffers(3));
     const int threads = thread_count();
     ASSERT_EQ(create_presenter(), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(0, true), VK_SUCCESS);
-    ASSERT_EQ(presenter_->present(1, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(1)), VK_SUCCESS);
     ASSERT_TRUE(events_.wait_until([](const auto& e) { return e.released().size() == 1; }, kSoon));
     // A present whose answers may still be on their way when the presenter goes.
-    ASSERT_EQ(presenter_->present(2, true), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(2)), VK_SUCCESS);
     presenter_.reset();
     const size_t delivered = events_.deliveries().size();
     EXPECT_EQ(settled_thread_count(threads), threads);

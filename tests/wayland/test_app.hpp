@@ -72,7 +72,7 @@ class TestApp {
 // Records every ConsumerEvents call with the name of the thread it came on.
 class RecordingEvents final : public wsi::ConsumerEvents {
   public:
-    enum class Kind { released, frame_done, resized, lost };
+    enum class Kind { released, resized, lost };
     struct Delivery {
         Kind kind;
         uint32_t image;
@@ -80,8 +80,9 @@ class RecordingEvents final : public wsi::ConsumerEvents {
         pthread_t thread_id;
     };
 
-    void on_released(uint32_t image) override { record(Kind::released, image); }
-    void on_frame_done() override { record(Kind::frame_done, 0); }
+    void on_released(uint32_t image, kernel::SyncFile /*reads_done*/) override {
+        record(Kind::released, image);
+    }
     void on_resized(uint32_t /*width*/, uint32_t /*height*/) override { record(Kind::resized, 0); }
     void on_lost() override { record(Kind::lost, 0); }
 

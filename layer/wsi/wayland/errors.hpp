@@ -4,38 +4,21 @@
 #include <vulkan/vulkan.h>
 #include <wayland-client.h>
 
-#include <cerrno>
-#include <chrono>
-
 #include "kernel/result.hpp"
+#include "wsi/consumer_errors.hpp"
 
 namespace sb::wsi::wayland {
 
-// How long a Vulkan call waits for the compositor to answer one roundtrip. A compositor that
-// stays silent longer is treated as gone rather than allowed to hang the app.
-inline constexpr auto kRoundtripTimeout = std::chrono::seconds(5);
+// How long a Vulkan call waits for the compositor to answer one roundtrip.
+inline constexpr auto kRoundtripTimeout = kConsumerReplyTimeout;
 
-// A dead connection is always a lost surface. Otherwise: out of memory for what ran out of
-// resources (ENOMEM from libwayland; EAGAIN, EMFILE, ENFILE from the thread or its eventfd) and
-// for EINVAL (the compositor refused a buffer but kept the connection); an initialization
-// failure for ERANGE (a size beyond the protocol); a lost surface for the rest (ETIMEDOUT: the
-// compositor did not answer; EPIPE, EPROTO).
+// A dead connection (a protocol error included) is always a lost surface; otherwise the
+// consumer errors' common mapping.
 inline VkResult vk_result_for(wl_display* display, const kernel::Error& error) {
     if (wl_display_get_error(display) != 0) {
         return VK_ERROR_SURFACE_LOST_KHR;
     }
-    switch (error.errnum) {
-        case ENOMEM:
-        case EAGAIN:
-        case EMFILE:
-        case ENFILE:
-        case EINVAL:
-            return VK_ERROR_OUT_OF_HOST_MEMORY;
-        case ERANGE:
-            return VK_ERROR_INITIALIZATION_FAILED;
-        default:
-            return VK_ERROR_SURFACE_LOST_KHR;
-    }
+    return vk_result_for_consumer_error(error);
 }
 
 }  // namespace sb::wsi::wayland

@@ -100,13 +100,19 @@ WaylandPresenter::~WaylandPresenter() {
     // queue_ goes last, with the members: every proxy on it is gone by now.
 }
 
-VkResult WaylandPresenter::present(uint32_t image, bool wait_for_frame) {
+VkResult WaylandPresenter::present(const PresentRequest& request) {
+    const uint32_t image = request.image;
     if (image >= slots_.size()) {
         SB_LOG_ONCE(error, "wayland: present of image %u, but the swapchain has only %zu", image,
                     slots_.size());
         return VK_ERROR_OUT_OF_DATE_KHR;
     }
     wl_display* display = queue_.display();
+    const bool fifo = request.mode == VK_PRESENT_MODE_FIFO_KHR ||
+                      request.mode == VK_PRESENT_MODE_FIFO_RELAXED_KHR;
+    if (fifo) {
+        wait_for_frame_callback();
+    }
     if (lost_.load() || wl_display_get_error(display) != 0) {
         report_lost();
         return VK_ERROR_SURFACE_LOST_KHR;
@@ -114,22 +120,8 @@ VkResult WaylandPresenter::present(uint32_t image, bool wait_for_frame) {
     wl_surface* surface = surface_.get();
     wl_surface_attach(surface, slots_[image].buffer.get(), 0, 0);
     damage_whole_buffer();
-    if (wait_for_frame) {
-        static constexpr wl_callback_listener kFrameListener = {.done = on_frame_done};
-        std::lock_guard lock(frame_mutex_);
-        if (frame_callback_ != nullptr) {
-            // Unanswered (a hidden surface gets none): the new one supersedes it, and keeping
-            // every old one would grow without bound.
-            wl_callback_destroy(frame_callback_);
-        }
-        frame_callback_ = wl_surface_frame(surface);
-        if (frame_callback_ != nullptr) {
-            wl_callback_add_listener(frame_callback_, &kFrameListener, this);
-        } else {
-            SB_LOG_ONCE(warn,
-                        "wayland: no memory for a frame callback: pacing falls back to "
-                        "the swapchain's timeout");
-        }
+    if (fifo) {
+        request_frame_callback();
     }
     wl_surface_commit(surface);
     if (wl_display_flush(display) < 0 && errno == EAGAIN) {
@@ -142,6 +134,28 @@ VkResult WaylandPresenter::present(uint32_t image, bool wait_for_frame) {
         return VK_ERROR_SURFACE_LOST_KHR;
     }
     return VK_SUCCESS;
+}
+
+void WaylandPresenter::wait_for_frame_callback() {
+    std::unique_lock lock(frame_mutex_);
+    frame_done_.wait_for(lock, kFrameCallbackGrace,
+                         [this] { return frame_callback_ == nullptr || lost_.load(); });
+}
+
+void WaylandPresenter::request_frame_callback() {
+    static constexpr wl_callback_listener kFrameListener = {.done = on_frame_done};
+    std::lock_guard lock(frame_mutex_);
+    if (frame_callback_ != nullptr) {
+        // Unanswered within the grace (a hidden surface gets none): the new one supersedes it,
+        // and keeping every old one would grow without bound.
+        wl_callback_destroy(frame_callback_);
+    }
+    frame_callback_ = wl_surface_frame(surface_.get());
+    if (frame_callback_ != nullptr) {
+        wl_callback_add_listener(frame_callback_, &kFrameListener, this);
+    } else {
+        SB_LOG_ONCE(warn, "wayland: no memory for a frame callback: FIFO presents go unpaced");
+    }
 }
 
 void WaylandPresenter::damage_whole_buffer() {
@@ -159,13 +173,19 @@ void WaylandPresenter::report_lost() {
     if (lost_.exchange(true)) {
         return;
     }
+    {
+        // A FIFO present waiting for a frame callback that will never come goes on at once.
+        std::lock_guard lock(frame_mutex_);
+    }
+    frame_done_.notify_all();
     log_connection_lost(queue_.display(), "presenting");
     events_->on_lost();
 }
 
 void WaylandPresenter::on_buffer_release(void* data, wl_buffer* /*buffer*/) {
     const auto* slot = static_cast<const Slot*>(data);
-    slot->presenter->events_->on_released(slot->index);
+    // Implicit sync: the compositor's reads are in the dma-buf's fences, no fence of its own.
+    slot->presenter->events_->on_released(slot->index, kernel::SyncFile{});
 }
 
 void WaylandPresenter::on_frame_done(void* data, wl_callback* callback, uint32_t /*time*/) {
@@ -180,7 +200,7 @@ void WaylandPresenter::on_frame_done(void* data, wl_callback* callback, uint32_t
         self->frame_callback_ = nullptr;
         wl_callback_destroy(callback);
     }
-    self->events_->on_frame_done();
+    self->frame_done_.notify_all();
 }
 
 }  // namespace sb::wsi::wayland

@@ -1,6 +1,6 @@
 // One swapchain's link to a Wayland compositor: its images as wl_buffers, presents as
-// attach + damage + commit on the app's wl_surface, and the compositor's answers
-// (wl_buffer.release, frame callbacks, a dead connection) as ConsumerEvents.
+// attach + damage + commit on the app's wl_surface, paced by frame callbacks in FIFO, and the
+// compositor's answers (wl_buffer.release, a dead connection) as ConsumerEvents.
 //
 // Threads: present() on the swapchain's threads (serialised by the caller); events on this
 // presenter's "sb-wayland" thread, except that a present() which finds the connection dead
@@ -12,6 +12,8 @@
 #include <wayland-client.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,8 +39,14 @@ class WaylandPresenter final : public Presenter {
     WaylandPresenter(const WaylandPresenter&) = delete;
     WaylandPresenter& operator=(const WaylandPresenter&) = delete;
 
-    // Never blocks on the compositor: a full socket is left to the event thread to flush.
-    VkResult present(uint32_t image, bool wait_for_frame) override;
+    // FIFO: one commit per frame callback, as the mode requires and no more; the wait for the
+    // last commit's callback is bounded by kFrameCallbackGrace (a hidden surface gets none).
+    // MAILBOX and IMMEDIATE commit at once (a compositor never tears, so the two behave alike).
+    // Never blocks on the compositor's socket: a full one is left to the event thread to flush.
+    VkResult present(const PresentRequest& request) override;
+
+    // How long a FIFO present waits for the previous commit's frame callback.
+    static constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
 
   private:
     // What a wl_buffer.release listener needs to know.
@@ -57,6 +65,8 @@ class WaylandPresenter final : public Presenter {
 
     void report_lost();
     void damage_whole_buffer();
+    void wait_for_frame_callback();
+    void request_frame_callback();
     static void on_buffer_release(void* data, wl_buffer* buffer);
     static void on_frame_done(void* data, wl_callback* callback, uint32_t time);
 
@@ -70,8 +80,9 @@ class WaylandPresenter final : public Presenter {
 
     // The newest frame callback, or null. Only the newest matters for pacing (the compositor
     // answers them in commit order), so a new request replaces an unanswered one. present()
-    // sets it, the event thread clears it.
+    // sets it, the event thread clears it and wakes a present waiting for it.
     std::mutex frame_mutex_;
+    std::condition_variable frame_done_;
     wl_callback* frame_callback_ = nullptr;
 
     std::atomic<bool> lost_{false};

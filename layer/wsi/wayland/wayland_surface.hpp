@@ -31,11 +31,22 @@ class WaylandSurface final : public Surface {
     // Wayland leaves the size to the swapchain (the app's extent).
     bool current_extent(VkExtent2D* /*extent*/) override { return false; }
 
+    // FIFO is paced by frame callbacks; MAILBOX and IMMEDIATE commit at once (a compositor never
+    // tears, so the two behave alike). FIFO_RELAXED would need tearing control: not offered.
+    [[nodiscard]] std::span<const VkPresentModeKHR> present_modes() const override {
+        return kPresentModes;
+    }
+
     // A WaylandPresenter (wayland_presenter.hpp, for its errors and threads).
     VkResult create_presenter(const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
                               std::unique_ptr<Presenter>* presenter) override;
 
   private:
+    static constexpr VkPresentModeKHR kPresentModes[] = {
+        VK_PRESENT_MODE_FIFO_KHR,
+        VK_PRESENT_MODE_MAILBOX_KHR,
+        VK_PRESENT_MODE_IMMEDIATE_KHR,
+    };
     wl_display* const display_;
     wl_surface* const surface_;
     std::atomic<dev_t> main_device_{0};
