@@ -33,7 +33,8 @@ VKAPI_ATTR VkResult VKAPI_CALL EnumerateDeviceExtensionProperties(VkPhysicalDevi
                                                                   uint32_t* count,
                                                                   VkExtensionProperties* props);
 
-// VK_KHR_surface, VK_KHR_wayland_surface (surface_api.cpp).
+// VK_KHR_surface (surface_api.cpp), VK_KHR_wayland_surface (wayland_api.cpp), VK_KHR_xcb_surface
+// (x11_api.cpp).
 VKAPI_ATTR VkResult VKAPI_CALL CreateWaylandSurfaceKHR(VkInstance instance,
                                                        const VkWaylandSurfaceCreateInfoKHR* info,
                                                        const VkAllocationCallbacks* alloc,
@@ -43,6 +44,14 @@ VKAPI_ATTR void VKAPI_CALL DestroySurfaceKHR(VkInstance instance, VkSurfaceKHR s
 VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceWaylandPresentationSupportKHR(VkPhysicalDevice pd,
                                                                               uint32_t family,
                                                                               wl_display* display);
+#ifdef SYNCBRIDGE_WSI_X11
+VKAPI_ATTR VkResult VKAPI_CALL CreateXcbSurfaceKHR(VkInstance instance,
+                                                   const VkXcbSurfaceCreateInfoKHR* info,
+                                                   const VkAllocationCallbacks* alloc,
+                                                   VkSurfaceKHR* surface);
+VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXcbPresentationSupportKHR(
+    VkPhysicalDevice pd, uint32_t family, xcb_connection_t* connection, xcb_visualid_t visual);
+#endif
 VKAPI_ATTR VkResult VKAPI_CALL GetPhysicalDeviceSurfaceSupportKHR(VkPhysicalDevice pd,
                                                                   uint32_t family,
                                                                   VkSurfaceKHR surface,

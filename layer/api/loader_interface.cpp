@@ -44,6 +44,10 @@ const Intercept kWsiInstanceIntercepts[] = {
     SB_INTERCEPT(CreateWaylandSurfaceKHR),
     SB_INTERCEPT(DestroySurfaceKHR),
     SB_INTERCEPT(GetPhysicalDeviceWaylandPresentationSupportKHR),
+#ifdef SYNCBRIDGE_WSI_X11
+    SB_INTERCEPT(CreateXcbSurfaceKHR),
+    SB_INTERCEPT(GetPhysicalDeviceXcbPresentationSupportKHR),
+#endif
     SB_INTERCEPT(GetPhysicalDeviceSurfaceSupportKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilitiesKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilities2KHR),
