@@ -476,10 +476,11 @@ void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
     // The consumer's own fence joins the dma-buf's read fences, where every strategy already
     // looks for pending reads (and where the next consumer of the buffer sees them too). Only
     // a kernel without the import ioctl leaves it to acquire to wait for.
-    if (device_.disable_fence_transfer_for_tests) {
-        reads_done = kernel::SyncFile{};  // the control ignores the consumer's fence too
-    } else if (!reads_done.is_stub() &&
-               !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read)) {
+    // The control ignores the consumer's fence too.
+    const bool keep_for_acquire =
+        !device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
+        !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read);
+    if (keep_for_acquire) {
         SB_LOG_ONCE(info,
                     "the consumer's release fence is waited for at acquire (no dma-buf "
                     "sync-file import in this kernel)");

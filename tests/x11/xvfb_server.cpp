@@ -16,8 +16,6 @@
 
 #include "kernel/unique_fd.hpp"
 
-extern char** environ;
-
 namespace sb::test::x11 {
 namespace {
 
@@ -57,6 +55,7 @@ std::unique_ptr<XvfbServer> XvfbServer::start(std::chrono::milliseconds timeout,
     std::vector<std::string> args = {"Xvfb",     "-displayfd", "3", "-nolisten", "tcp",
                                      "-noreset", "-screen",    "0", "640x480x24"};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& a : args) {
         argv.push_back(a.data());
     }
