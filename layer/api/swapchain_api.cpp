@@ -100,9 +100,11 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
     }
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
     swapchains().insert(data, data);
-    SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, strategy %s",
+    // The strategy stays last: tests/wsi/swapchain_in_vm.sh reads it from the end of the line.
+    SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, %s memory, strategy %s",
            static_cast<void*>(data), config.extent.width, config.extent.height, config.image_count,
-           config.present_mode, bridge::to_string(dev.strategy));
+           config.present_mode, data->chain->layer_memory() ? "layer" : "driver",
+           bridge::to_string(dev.strategy));
     return VK_SUCCESS;
 }
 

@@ -14,6 +14,64 @@ Swapchain::Swapchain(const DeviceContext& device, const SwapchainConfig& config,
                      const VkAllocationCallbacks* alloc)
     : device_(device), config_(config), alloc_(alloc), ownership_(config.image_count) {}
 
+VkResult Swapchain::create_images(std::vector<BufferDescription>* buffers) {
+    buffers->clear();
+    for (uint32_t i = 0; i < config_.image_count; ++i) {
+        DmaBufImage image;
+        if (VkResult r =
+                create_dma_buf_image(*device_.next, device_.device, device_.memory_properties,
+                                     image_info_, alloc_.get(), &image);
+            r != VK_SUCCESS) {
+            SB_LOG(error, "swapchain image %u: cannot allocate a dma-buf image (VkResult %d)", i,
+                   r);
+            return r;  // the caller or the destructor frees the images made so far
+        }
+        BufferDescription desc;
+        desc.dma_buf_fd = image.dma_buf.fd();
+        desc.width = config_.extent.width;
+        desc.height = config_.extent.height;
+        desc.drm_format = config_.drm_format;
+        desc.modifier = config_.consumer_modifier == DRM_FORMAT_MOD_INVALID ? DRM_FORMAT_MOD_INVALID
+                                                                            : image.modifier;
+        desc.offset = static_cast<uint32_t>(image.offset);
+        desc.stride = image.stride;
+        desc.depth = config_.depth;
+        desc.bpp = 32;  // every format the layer offers is 4 bytes a pixel
+        buffers->push_back(desc);
+        images_.push_back(std::move(image));
+    }
+    return VK_SUCCESS;
+}
+
+void Swapchain::destroy_images() {
+    for (DmaBufImage& image : images_) {
+        destroy_dma_buf_image(*device_.next, device_.device, alloc_.get(), &image);
+    }
+    images_.clear();
+}
+
+// The images go to the consumer. One that refuses the driver's dma-bufs (an X server imports
+// only memory of its own device: Xorg's modesetting driver answers BadAlloc for vgem's) gets the
+// layer's allocation on its device instead; the surface remembers it, so the next swapchain
+// tries that first.
+VkResult Swapchain::connect_consumer(Surface& surface, std::vector<BufferDescription>& buffers) {
+    VkResult r = surface.create_presenter(buffers, this, &presenter_);
+    if (r == VK_ERROR_OUT_OF_HOST_MEMORY && !image_info_.layer_allocates &&
+        image_info_.consumer_device != 0) {
+        SB_LOG(info,
+               "the consumer refused the driver's dma-bufs: the layer allocates the swapchain's "
+               "memory on the consumer's device");
+        surface.prefer_layer_memory();
+        destroy_images();
+        image_info_.layer_allocates = true;
+        r = create_images(&buffers);
+        if (r == VK_SUCCESS) {
+            r = surface.create_presenter(buffers, this, &presenter_);
+        }
+    }
+    return r;
+}
+
 VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
                            const SwapchainConfig& config, const VkAllocationCallbacks* alloc,
                            std::unique_ptr<Swapchain>* out) {
@@ -26,31 +84,11 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     info.extent = config.extent;
     info.usage = config.usage;
     info.use_drm_format_modifier = device.drm_format_modifier;
-    info.layer_allocates = device.layer_allocates;
+    info.layer_allocates = device.layer_allocates || surface.prefers_layer_memory();
     info.consumer_device = surface.consumer_device();
     std::vector<BufferDescription> buffers;
-    for (uint32_t i = 0; i < config.image_count; ++i) {
-        DmaBufImage image;
-        if (VkResult r = create_dma_buf_image(*device.next, device.device, device.memory_properties,
-                                              info, alloc, &image);
-            r != VK_SUCCESS) {
-            SB_LOG(error, "swapchain image %u: cannot allocate a dma-buf image (VkResult %d)", i,
-                   r);
-            return r;  // the destructor frees the images made so far
-        }
-        BufferDescription desc;
-        desc.dma_buf_fd = image.dma_buf.fd();
-        desc.width = config.extent.width;
-        desc.height = config.extent.height;
-        desc.drm_format = config.drm_format;
-        desc.modifier = config.consumer_modifier == DRM_FORMAT_MOD_INVALID ? DRM_FORMAT_MOD_INVALID
-                                                                           : image.modifier;
-        desc.offset = static_cast<uint32_t>(image.offset);
-        desc.stride = image.stride;
-        desc.depth = config.depth;
-        desc.bpp = 32;  // every format the layer offers is 4 bytes a pixel
-        buffers.push_back(desc);
-        chain->images_.push_back(std::move(image));
+    if (VkResult r = chain->create_images(&buffers); r != VK_SUCCESS) {
+        return r;
     }
     chain->unimported_reads_.resize(config.image_count);
     if (!chain->presents_on_thread()) {
@@ -85,8 +123,7 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
             },
             config.render_timeout);
     }
-    if (VkResult r = surface.create_presenter(buffers, chain.get(), &chain->presenter_);
-        r != VK_SUCCESS) {
+    if (VkResult r = chain->connect_consumer(surface, buffers); r != VK_SUCCESS) {
         return r;
     }
     *out = std::move(chain);
@@ -109,9 +146,7 @@ Swapchain::~Swapchain() {
         // Only a failed lock or log line can throw here; the carriers go regardless, as they
         // would have with the device lost.
     }
-    for (DmaBufImage& image : images_) {
-        destroy_dma_buf_image(*device_.next, device_.device, alloc_.get(), &image);
-    }
+    destroy_images();
     if (render_done_carrier_ != VK_NULL_HANDLE) {
         device_.next->DestroySemaphore(device_.device, render_done_carrier_, nullptr);
     }

@@ -137,6 +137,10 @@ class Swapchain final : public ConsumerEvents {
         return index < images_.size() ? images_[index].memory : VK_NULL_HANDLE;
     }
 
+    // Whether the images' memory is the layer's (on the consumer's device when known) rather
+    // than the driver's own export.
+    [[nodiscard]] bool layer_memory() const { return image_info_.layer_allocates; }
+
     [[nodiscard]] const ImageOwnership& ownership() const { return ownership_; }
     [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
 
@@ -148,6 +152,9 @@ class Swapchain final : public ConsumerEvents {
   private:
     Swapchain(const DeviceContext& device, const SwapchainConfig& config,
               const VkAllocationCallbacks* alloc);
+    VkResult create_images(std::vector<BufferDescription>* buffers);
+    void destroy_images();
+    VkResult connect_consumer(Surface& surface, std::vector<BufferDescription>& buffers);
     VkResult wait_for_acquirable(uint64_t timeout_ns, uint32_t* index);
     [[nodiscard]] bool waits_for_reads_on_cpu() const;
     [[nodiscard]] int32_t find_acquirable() const;

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -98,9 +99,18 @@ class Surface {
     // The present modes this window system can pace, in order of preference; FIFO first.
     [[nodiscard]] virtual std::span<const VkPresentModeKHR> present_modes() const = 0;
     // Creates the consumer-side buffers for `buffers` (index = swapchain image index).
+    // VK_ERROR_OUT_OF_HOST_MEMORY where the consumer refuses a buffer.
     virtual VkResult create_presenter(const std::vector<BufferDescription>& buffers,
                                       ConsumerEvents* events,
                                       std::unique_ptr<Presenter>* presenter) = 0;
+
+    // Whether the consumer refused the driver's own dma-bufs once (an X server imports only
+    // memory of its own device): the swapchain then allocates on consumer_device() first.
+    [[nodiscard]] bool prefers_layer_memory() const { return prefers_layer_memory_.load(); }
+    void prefer_layer_memory() { prefers_layer_memory_ = true; }
+
+  private:
+    std::atomic<bool> prefers_layer_memory_{false};
 };
 
 }  // namespace sb::wsi

@@ -109,7 +109,7 @@ run_vkcube() { # LOG [VAR=VALUE...]
   )
   app_status=$?
   seconds=$((SECONDS - started))
-  # "[syncbridge] debug: swapchain 0x...: 500x500, 3 images, present mode 2, strategy import"
+  # "[syncbridge] debug: swapchain 0x...: 500x500, 3 images, present mode 2, driver memory, strategy import"
   line=$(line_after "$log.err" "[syncbridge] debug: swapchain ")
   strategy=${line##* strategy }
   swapchain=${line#*: }

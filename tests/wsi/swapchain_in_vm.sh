@@ -136,7 +136,7 @@ run_case() {
   result=$(line_after "$log.app.out" "result: ")
   parse_fields results "$result"
   pacing=$(line_after "$log.app.out" "pacing: ")
-  # "[syncbridge] debug: swapchain 0x...: 256x256, 3 images, present mode 2, strategy import"
+  # "[syncbridge] debug: swapchain 0x...: 256x256, 3 images, present mode 2, driver memory, strategy import"
   local line
   line=$(line_after "$log.app.err" "[syncbridge] debug: swapchain ")
   strategy=${line##* strategy }

@@ -1,0 +1,46 @@
+// A minimal XCB Vulkan app through the loader, for the X11 tests in the VM: an instance with the
+// given layers, an XCB surface on the given window, the surface queries, and a swapchain of the
+// window's size presenting frames (an empty submit between acquire and present, as the render).
+#pragma once
+
+#include <xcb/xcb.h>
+#define VK_USE_PLATFORM_XCB_KHR
+#include <vulkan/vulkan.h>
+
+#include <vector>
+
+#include "x11/xvfb_server.hpp"
+
+namespace sb::test::x11 {
+
+struct Answers {
+    VkBool32 supported = VK_FALSE;
+    VkBool32 presentation_support = VK_FALSE;
+    VkSurfaceCapabilitiesKHR caps{};
+    std::vector<VkSurfaceFormatKHR> formats;
+    std::vector<VkPresentModeKHR> modes;
+    uint32_t frames_presented = 0;
+    VkResult last_result = VK_ERROR_UNKNOWN;
+};
+
+class XcbApp {
+  public:
+    XcbApp(AppWindow& window, std::vector<const char*> layers);
+    ~XcbApp();
+    XcbApp(const XcbApp&) = delete;
+    XcbApp& operator=(const XcbApp&) = delete;
+
+    // The surface queries, then (if the surface has formats) `frames` presents in `mode`.
+    Answers run(uint32_t frames, VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR);
+
+  private:
+    void present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode);
+
+    AppWindow& window_;
+    VkInstance instance_ = VK_NULL_HANDLE;
+    VkPhysicalDevice gpu_ = VK_NULL_HANDLE;
+    VkSurfaceKHR surface_ = VK_NULL_HANDLE;
+    VkDevice device_ = VK_NULL_HANDLE;
+};
+
+}  // namespace sb::test::x11

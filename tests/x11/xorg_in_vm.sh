@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Inside the test VM (booted with --virtio-gpu): Xorg with the modesetting driver and glamor on
+# the virtio-gpu device, which offers DRI3 1.2 and Present 1.2 (../shared/notes/vm-facts.md),
+# then the command given with DISPLAY and SYNCBRIDGE_TEST_X_DISPLAY set to it. Exits with the
+# command's status; Xorg's log is printed when the command fails.
+# usage: xorg_in_vm.sh COMMAND [ARGS...]
+set -u
+# The card on a virtio PCI device (vgem's is a platform device).
+card=""
+for dev in /sys/class/drm/card[0-9]; do
+  if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
+    card=/dev/dri/${dev##*/}
+  fi
+done
+[ -n "$card" ] || { echo "xorg_in_vm: no virtio-gpu card (boot with --virtio-gpu)" >&2; exit 1; }
+conf=$(mktemp /tmp/xorg.XXXXXX.conf)
+cat >"$conf" <<CONF
+Section "ServerFlags"
+  Option "AutoAddDevices" "false"
+  Option "AutoEnableDevices" "false"
+EndSection
+Section "Device"
+  Identifier "gpu"
+  Driver "modesetting"
+  Option "kmsdev" "$card"
+  Option "AccelMethod" "glamor"
+EndSection
+CONF
+# The host's root is read-only in the guest: xkbcomp writes its keymaps here.
+mount -t tmpfs tmpfs /var/lib/xkb
+mkdir -p -m 1777 /tmp/.X11-unix
+# Xorg's glamor refuses a renderer named llvmpipe; Mesa's driconf override renames it.
+force_gl_renderer=virtgpu-swrast Xorg :7 -config "$conf" -noreset -nolisten tcp \
+  -logfile /tmp/Xorg.7.log -novtswitch -sharevts >/tmp/Xorg.7.out 2>&1 &
+xorg=$!
+for _ in $(seq 1 100); do
+  [ -S /tmp/.X11-unix/X7 ] && break
+  sleep 0.1
+done
+if [ ! -S /tmp/.X11-unix/X7 ]; then
+  echo "xorg_in_vm: Xorg did not start" >&2
+  cat /tmp/Xorg.7.log >&2
+  exit 1
+fi
+DISPLAY=:7 SYNCBRIDGE_TEST_X_DISPLAY=:7 "$@"
+status=$?
+kill "$xorg" 2>/dev/null
+wait "$xorg" 2>/dev/null
+if [ $status -ne 0 ]; then
+  echo "---- Xorg log ----" >&2
+  grep -E '\(EE\)|\(WW\)|glamor|DRI3|Present' /tmp/Xorg.7.log >&2
+fi
+exit $status
