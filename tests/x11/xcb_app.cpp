@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "compositor/frame_colour.hpp"
+
 namespace sb::test::x11 {
 
 XcbApp::XcbApp(AppWindow& window, std::vector<const char*> layers) : window_(window) {
@@ -75,43 +77,80 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
     ASSERT_EQ(vkCreateDevice(gpu_, &device_info, nullptr, &device_), VK_SUCCESS);
     VkQueue queue = VK_NULL_HANDLE;
     vkGetDeviceQueue(device_, 0, 0, &queue);
+    VkSurfaceFormatKHR format = a.formats[0];
+    for (const VkSurfaceFormatKHR& offered : a.formats) {
+        if (offered.format == VK_FORMAT_B8G8R8A8_UNORM) {
+            format = offered;  // frame colours are exact words only without sRGB encoding
+        }
+    }
     VkSwapchainCreateInfoKHR info{VK_STRUCTURE_TYPE_SWAPCHAIN_CREATE_INFO_KHR};
     info.surface = surface_;
     info.minImageCount = a.caps.minImageCount;
-    info.imageFormat = a.formats[0].format;
-    info.imageColorSpace = a.formats[0].colorSpace;
+    info.imageFormat = format.format;
+    info.imageColorSpace = format.colorSpace;
     info.imageExtent = a.caps.currentExtent;
     info.imageArrayLayers = 1;
-    info.imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT;
+    info.imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
     info.preTransform = a.caps.currentTransform;
     info.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
     info.presentMode = mode;
     info.clipped = VK_TRUE;
     VkSwapchainKHR swapchain = VK_NULL_HANDLE;
     ASSERT_EQ(vkCreateSwapchainKHR(device_, &info, nullptr, &swapchain), VK_SUCCESS);
-    VkSemaphoreCreateInfo semaphore_info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
-    VkSemaphore acquired = VK_NULL_HANDLE;
-    VkSemaphore rendered = VK_NULL_HANDLE;
-    ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &acquired), VK_SUCCESS);
-    ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &rendered), VK_SUCCESS);
-    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_COLOR_ATTACHMENT_OUTPUT_BIT;
+    uint32_t count = 0;
+    ASSERT_EQ(vkGetSwapchainImagesKHR(device_, swapchain, &count, nullptr), VK_SUCCESS);
+    std::vector<VkImage> images(count);
+    ASSERT_EQ(vkGetSwapchainImagesKHR(device_, swapchain, &count, images.data()), VK_SUCCESS);
+
+    // Per image: its command buffer, the fence of its last submit, its render-done semaphore.
+    // Acquire semaphores: a ring one longer than the images.
+    VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+    pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+    VkCommandPool pool = VK_NULL_HANDLE;
+    ASSERT_EQ(vkCreateCommandPool(device_, &pool_info, nullptr, &pool), VK_SUCCESS);
+    std::vector<VkCommandBuffer> commands(count);
+    VkCommandBufferAllocateInfo commands_info{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    commands_info.commandPool = pool;
+    commands_info.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    commands_info.commandBufferCount = count;
+    ASSERT_EQ(vkAllocateCommandBuffers(device_, &commands_info, commands.data()), VK_SUCCESS);
+    const VkSemaphoreCreateInfo semaphore_info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    fence_info.flags = VK_FENCE_CREATE_SIGNALED_BIT;
+    std::vector<VkFence> done(count);
+    std::vector<VkSemaphore> rendered(count);
+    std::vector<VkSemaphore> acquired(count + 1);
+    for (uint32_t i = 0; i < count; ++i) {
+        ASSERT_EQ(vkCreateFence(device_, &fence_info, nullptr, &done[i]), VK_SUCCESS);
+        ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &rendered[i]), VK_SUCCESS);
+    }
+    for (VkSemaphore& semaphore : acquired) {
+        ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &semaphore), VK_SUCCESS);
+    }
+    const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
     for (uint32_t f = 0; f < frames; ++f) {
         uint32_t index = 0;
-        a.last_result = vkAcquireNextImageKHR(device_, swapchain, 2'000'000'000, acquired,
+        const VkSemaphore acquire = acquired[f % acquired.size()];
+        a.last_result = vkAcquireNextImageKHR(device_, swapchain, 2'000'000'000, acquire,
                                               VK_NULL_HANDLE, &index);
         if (a.last_result != VK_SUCCESS) {
             break;
         }
+        ASSERT_EQ(vkWaitForFences(device_, 1, &done[index], VK_TRUE, 5'000'000'000), VK_SUCCESS);
+        ASSERT_EQ(vkResetFences(device_, 1, &done[index]), VK_SUCCESS);
+        record_frame(commands[index], images[index], f);
         VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
         submit.waitSemaphoreCount = 1;
-        submit.pWaitSemaphores = &acquired;
+        submit.pWaitSemaphores = &acquire;
         submit.pWaitDstStageMask = &stage;
+        submit.commandBufferCount = 1;
+        submit.pCommandBuffers = &commands[index];
         submit.signalSemaphoreCount = 1;
-        submit.pSignalSemaphores = &rendered;
-        EXPECT_EQ(vkQueueSubmit(queue, 1, &submit, VK_NULL_HANDLE), VK_SUCCESS);
+        submit.pSignalSemaphores = &rendered[index];
+        EXPECT_EQ(vkQueueSubmit(queue, 1, &submit, done[index]), VK_SUCCESS);
         VkPresentInfoKHR present{VK_STRUCTURE_TYPE_PRESENT_INFO_KHR};
         present.waitSemaphoreCount = 1;
-        present.pWaitSemaphores = &rendered;
+        present.pWaitSemaphores = &rendered[index];
         present.swapchainCount = 1;
         present.pSwapchains = &swapchain;
         present.pImageIndices = &index;
@@ -122,9 +161,49 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
         ++a.frames_presented;
     }
     vkDeviceWaitIdle(device_);
-    vkDestroySemaphore(device_, acquired, nullptr);
-    vkDestroySemaphore(device_, rendered, nullptr);
+    for (uint32_t i = 0; i < count; ++i) {
+        vkDestroyFence(device_, done[i], nullptr);
+        vkDestroySemaphore(device_, rendered[i], nullptr);
+    }
+    for (VkSemaphore semaphore : acquired) {
+        vkDestroySemaphore(device_, semaphore, nullptr);
+    }
+    vkDestroyCommandPool(device_, pool, nullptr);
     vkDestroySwapchainKHR(device_, swapchain, nullptr);
+}
+
+// Frame `frame` is the solid colour f(frame) (tests/compositor/frame_colour.hpp), as B8G8R8A8.
+void XcbApp::record_frame(VkCommandBuffer commands, VkImage image, uint32_t frame) {
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    ASSERT_EQ(vkBeginCommandBuffer(commands, &begin), VK_SUCCESS);
+    const VkImageSubresourceRange range{VK_IMAGE_ASPECT_COLOR_BIT, 0, 1, 0, 1};
+    VkImageMemoryBarrier to_clear{VK_STRUCTURE_TYPE_IMAGE_MEMORY_BARRIER};
+    to_clear.dstAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    to_clear.oldLayout = VK_IMAGE_LAYOUT_UNDEFINED;
+    to_clear.newLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+    to_clear.srcQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    to_clear.dstQueueFamilyIndex = VK_QUEUE_FAMILY_IGNORED;
+    to_clear.image = image;
+    to_clear.subresourceRange = range;
+    vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                         0, 0, nullptr, 0, nullptr, 1, &to_clear);
+    const uint32_t pixel = compositor::frame_pixel(frame);
+    VkClearColorValue colour{};
+    colour.float32[0] = static_cast<float>((pixel >> 16) & 0xFFU) / 255.0F;
+    colour.float32[1] = static_cast<float>((pixel >> 8) & 0xFFU) / 255.0F;
+    colour.float32[2] = static_cast<float>(pixel & 0xFFU) / 255.0F;
+    colour.float32[3] = 1.0F;
+    vkCmdClearColorImage(commands, image, VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL, &colour, 1, &range);
+    VkImageMemoryBarrier to_present = to_clear;
+    to_present.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    to_present.dstAccessMask = 0;
+    to_present.oldLayout = VK_IMAGE_LAYOUT_TRANSFER_DST_OPTIMAL;
+    to_present.newLayout = VK_IMAGE_LAYOUT_PRESENT_SRC_KHR;
+    vkCmdPipelineBarrier(commands, VK_PIPELINE_STAGE_TRANSFER_BIT,
+                         VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, 0, 0, nullptr, 0, nullptr, 1,
+                         &to_present);
+    ASSERT_EQ(vkEndCommandBuffer(commands), VK_SUCCESS);
 }
 
 }  // namespace sb::test::x11

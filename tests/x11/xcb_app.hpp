@@ -1,6 +1,7 @@
 // A minimal XCB Vulkan app through the loader, for the X11 tests in the VM: an instance with the
 // given layers, an XCB surface on the given window, the surface queries, and a swapchain of the
-// window's size presenting frames (an empty submit between acquire and present, as the render).
+// window's size presenting frames: frame N cleared to the solid colour f(N)
+// (tests/compositor/frame_colour.hpp), so that an observer can tell which frame it sees.
 #pragma once
 
 #include <xcb/xcb.h>
@@ -35,6 +36,7 @@ class XcbApp {
 
   private:
     void present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode);
+    static void record_frame(VkCommandBuffer commands, VkImage image, uint32_t frame);
 
     AppWindow& window_;
     VkInstance instance_ = VK_NULL_HANDLE;

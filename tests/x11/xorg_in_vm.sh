@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # Inside the test VM (booted with --virtio-gpu): Xorg with the modesetting driver and glamor on
 # the virtio-gpu device, which offers DRI3 1.2 and Present 1.2 (../shared/notes/vm-facts.md),
-# then the command given with DISPLAY and SYNCBRIDGE_TEST_X_DISPLAY set to it. Exits with the
-# command's status; Xorg's log is printed when the command fails.
-# usage: xorg_in_vm.sh COMMAND [ARGS...]
+# then the command given with DISPLAY and SYNCBRIDGE_TEST_X_DISPLAY set to it. With --observer,
+# syncbridge-x11-observer sits in front of Xorg as display :8 (SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY)
+# and appends one verdict line per client connection to SYNCBRIDGE_TEST_X_OBSERVER_REPORT.
+# Exits with the command's status; Xorg's log is printed when the command fails.
+# usage: xorg_in_vm.sh [--observer BIN [--hold-ms MS]] COMMAND [ARGS...]
 set -u
+observer='' hold_ms=40
+while [ $# -gt 0 ]; do
+  case $1 in
+    --observer) observer=$2; shift 2 ;;
+    --hold-ms) hold_ms=$2; shift 2 ;;
+    *) break ;;
+  esac
+done
 # The card on a virtio PCI device (vgem's is a platform device).
 card=""
 for dev in /sys/class/drm/card[0-9]; do
@@ -42,8 +52,26 @@ if [ ! -S /tmp/.X11-unix/X7 ]; then
   cat /tmp/Xorg.7.log >&2
   exit 1
 fi
+observer_pid=''
+if [ -n "$observer" ]; then
+  export SYNCBRIDGE_TEST_X_OBSERVER_REPORT=/tmp/x11-observer.report
+  : >"$SYNCBRIDGE_TEST_X_OBSERVER_REPORT"
+  "$observer" --listen 8 --server 7 --hold-ms "$hold_ms" \
+    --report "$SYNCBRIDGE_TEST_X_OBSERVER_REPORT" 2>/tmp/x11-observer.err &
+  observer_pid=$!
+  for _ in $(seq 1 50); do
+    [ -S /tmp/.X11-unix/X8 ] && break
+    sleep 0.1
+  done
+  export SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY=:8
+fi
 DISPLAY=:7 SYNCBRIDGE_TEST_X_DISPLAY=:7 "$@"
 status=$?
+if [ -n "$observer_pid" ]; then
+  kill "$observer_pid" 2>/dev/null
+  wait "$observer_pid" 2>/dev/null
+  [ $status -eq 0 ] || cat /tmp/x11-observer.err >&2
+fi
 kill "$xorg" 2>/dev/null
 wait "$xorg" 2>/dev/null
 if [ $status -ne 0 ]; then
