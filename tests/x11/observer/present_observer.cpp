@@ -191,6 +191,7 @@ class Connection {
             return n < 0 && errno == EINTR;
         }
         std::vector<int> raw;
+        raw.reserve(fds.size());
         for (const UniqueFd& fd : fds) {
             raw.push_back(fd.get());
         }
