@@ -66,6 +66,7 @@ TEST_P(LayerOnXorg, PresentsEveryFrameThroughDri3) {
 struct Observed {
     VkPresentModeKHR mode;
     bool bridged;
+    const char* strategy = "import";  // SYNCBRIDGE_MODE: import or wait
 };
 
 struct Verdict {
@@ -110,7 +111,7 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
         GTEST_SKIP() << "no observer: run through tests/x11/xorg_in_vm.sh --observer";
     }
     ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
-    ::setenv("SYNCBRIDGE_MODE", "import", 1);
+    ::setenv("SYNCBRIDGE_MODE", GetParam().strategy, 1);
     ::setenv("GPUSIM_LATENCY_MS", "16", 1);
     ::setenv("GPUSIM_JITTER_MS", "8", 1);
     if (GetParam().bridged) {
@@ -130,10 +131,11 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
     const auto verdict = wait_for_verdict(report, lines_seen()++, std::chrono::seconds(5));
     ASSERT_TRUE(verdict.has_value()) << "the observer gave no verdict for this connection";
     std::printf(
-        "[x11] observed on Xorg, mode %d, %s: %u frames presented; observer: %u presents, "
+        "[x11] observed on Xorg, mode %d, %s, %s: %u frames presented; observer: %u presents, "
         "%u stale, %u overwritten, %u unknown\n",
-        GetParam().mode, GetParam().bridged ? "bridged" : "control", a.frames_presented,
-        verdict->presents, verdict->stale, verdict->overwritten, verdict->unknown);
+        GetParam().mode, GetParam().strategy, GetParam().bridged ? "bridged" : "control",
+        a.frames_presented, verdict->presents, verdict->stale, verdict->overwritten,
+        verdict->unknown);
     EXPECT_EQ(a.frames_presented, kFrames) << "VkResult " << a.last_result;
     EXPECT_EQ(verdict->presents, kFrames);
     EXPECT_EQ(verdict->unknown, 0U);
@@ -149,6 +151,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, ObservedOnXorg,
                          ::testing::Values(Observed{VK_PRESENT_MODE_FIFO_KHR, true},
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, true},
                                            Observed{VK_PRESENT_MODE_IMMEDIATE_KHR, true},
+                                           Observed{VK_PRESENT_MODE_FIFO_KHR, true, "wait"},
+                                           Observed{VK_PRESENT_MODE_MAILBOX_KHR, true, "wait"},
                                            Observed{VK_PRESENT_MODE_FIFO_KHR, false},
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, false}));
 
