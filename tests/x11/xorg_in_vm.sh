@@ -5,13 +5,14 @@
 # syncbridge-x11-observer sits in front of Xorg as display :8 (SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY)
 # and appends one verdict line per client connection to SYNCBRIDGE_TEST_X_OBSERVER_REPORT.
 # Exits with the command's status; Xorg's log is printed when the command fails.
-# usage: xorg_in_vm.sh [--observer BIN [--hold-ms MS]] COMMAND [ARGS...]
+# usage: xorg_in_vm.sh [--observer BIN [--hold-ms MS] [--content-agnostic]] COMMAND [ARGS...]
 set -u
-observer='' hold_ms=40
+observer='' hold_ms=40 observer_flags=()
 while [ $# -gt 0 ]; do
   case $1 in
     --observer) observer=$2; shift 2 ;;
     --hold-ms) hold_ms=$2; shift 2 ;;
+    --content-agnostic) observer_flags+=(--content-agnostic); shift ;;
     *) break ;;
   esac
 done
@@ -56,7 +57,7 @@ observer_pid=''
 if [ -n "$observer" ]; then
   export SYNCBRIDGE_TEST_X_OBSERVER_REPORT=/tmp/x11-observer.report
   : >"$SYNCBRIDGE_TEST_X_OBSERVER_REPORT"
-  "$observer" --listen 8 --server 7 --hold-ms "$hold_ms" \
+  "$observer" --listen 8 --server 7 --hold-ms "$hold_ms" "${observer_flags[@]}" \
     --report "$SYNCBRIDGE_TEST_X_OBSERVER_REPORT" 2>/tmp/x11-observer.err &
   observer_pid=$!
   for _ in $(seq 1 50); do

@@ -4,13 +4,16 @@
 //  - stale: when the client asks the server to present a pixmap, the frame must be in its
 //    dma-buf, or the render's write fence must be (the observer waits for write fences, as an
 //    implicit-sync reader would, then reads the frame colour: frame k of a connection is f(k),
-//    tests/compositor/frame_colour.hpp);
+//    tests/compositor/frame_colour.hpp). With --content-agnostic (real clients such as vkcube):
+//    stale is an unwritten buffer or one unchanged since the observer last read it, as in the
+//    test compositor's mode of the same name;
 //  - overwritten: the observer holds a read fence on the buffer (a vgem fence, as a GPU
 //    compositor's pending reads) from the present until `hold` after the server's IdleNotify for
 //    it, which it passes on at once; the content must not change meanwhile.
 // One line per connection goes to the report file when the client disconnects:
 //   presents=N stale=S overwritten=O unknown=U
-// usage: syncbridge-x11-observer --listen N --server M [--hold-ms MS] --report FILE
+// usage: syncbridge-x11-observer --listen N --server M [--hold-ms MS] [--content-agnostic]
+//          --report FILE
 //   listens on /tmp/.X11-unix/XN (display :N), connects each client to display :M.
 #include <fcntl.h>
 #include <poll.h>
@@ -30,6 +33,7 @@
 #include <string>
 #include <vector>
 
+#include "compositor/content.hpp"
 #include "compositor/frame_colour.hpp"
 #include "kernel/dma_buf.hpp"
 #include "kernel/unique_fd.hpp"
@@ -51,19 +55,21 @@ struct Options {
     int listen = -1;
     int server = -1;
     std::chrono::milliseconds hold{20};
+    bool content_agnostic = false;
     std::string report;
 };
 
 struct Pixmap {
     kernel::DmaBuf buffer;
     kernel::DmaBufMapping map;
-    uint32_t offset = 0;
+    compositor::PixelRect rect;
     std::optional<uint32_t> vgem_handle;
+    std::optional<uint64_t> last_read_hash;  // content-agnostic: what the last present showed
 };
 
 struct Hold {
     uint32_t fence = 0;                      // the vgem read fence
-    uint32_t seen = 0;                       // the pixel at present
+    uint64_t seen = 0;                       // the content's hash at present
     std::optional<Clock::time_point> until;  // set by IdleNotify
 };
 
@@ -258,24 +264,27 @@ class Connection {
     void on_dri3(const uint8_t* r, size_t size) {
         const uint8_t minor = r[1];
         if (minor == kDri3PixmapFromBuffer && size >= 24) {
-            add_pixmap(read32(r + 4), take_request_fd(), 0);
+            add_pixmap(read32(r + 4), take_request_fd(),
+                       {0, read16(r + 20), read16(r + 16), read16(r + 18)});
         } else if (minor == kDri3PixmapFromBuffers && size >= 28) {
             const uint8_t count = r[12];
             UniqueFd first = take_request_fd();
             for (uint8_t i = 1; i < count; ++i) {
                 (void)take_request_fd();
             }
-            add_pixmap(read32(r + 4), std::move(first), read32(r + 24));
+            add_pixmap(read32(r + 4), std::move(first),
+                       {read32(r + 24), read32(r + 20), read16(r + 16), read16(r + 18)});
         } else if (minor == kDri3FenceFromFd) {
             (void)take_request_fd();
         }
     }
 
-    void add_pixmap(uint32_t id, UniqueFd fd, uint32_t offset) {
+    void add_pixmap(uint32_t id, UniqueFd fd, compositor::PixelRect rect) {
         Pixmap pixmap;
         pixmap.buffer = kernel::DmaBuf(std::move(fd));
-        pixmap.offset = offset;
-        auto mapped = pixmap.buffer.map(offset + 4096, Access::read);
+        pixmap.rect = rect;
+        auto mapped = pixmap.buffer.map(
+            rect.offset + size_t{rect.stride} * static_cast<size_t>(rect.height), Access::read);
         if (!mapped) {
             std::fprintf(stderr, "observer: cannot map pixmap 0x%x: %s\n", id,
                          mapped.error().describe().c_str());
@@ -285,10 +294,9 @@ class Connection {
         pixmaps_[id] = std::move(pixmap);
     }
 
-    uint32_t pixel(const Pixmap& p) const {
-        uint32_t word = 0;
-        std::memcpy(&word, static_cast<const uint8_t*>(p.map.data()) + p.offset, 4);
-        return word;
+    static compositor::Content content(const Pixmap& p) {
+        return compositor::inspect_pixels(static_cast<const uint8_t*>(p.map.data()), p.map.size(),
+                                          p.rect);
     }
 
     void on_present(uint32_t id) {
@@ -304,11 +312,14 @@ class Connection {
         const uint32_t frame = counts_.presents++;
         // As an implicit-sync reader: the write fences first, then the frame.
         (void)p.buffer.wait_idle(Access::read, kWriteWait);
-        const uint32_t seen = pixel(p);
-        if ((seen & compositor::kColourMask) !=
-            (compositor::frame_pixel(frame) & compositor::kColourMask)) {
-            ++counts_.stale;
-        }
+        const compositor::Content seen = content(p);
+        const bool stale =
+            options_.content_agnostic
+                ? compositor::unwritten_or_unchanged(seen, p.last_read_hash)
+                : !seen.uniform || (seen.first_pixel & compositor::kColourMask) !=
+                                       (compositor::frame_pixel(frame) & compositor::kColourMask);
+        counts_.stale += stale ? 1 : 0;
+        p.last_read_hash = seen.hash;
         if (!p.vgem_handle) {
             auto handle = vgem_.import_dma_buf(p.buffer);
             if (!handle) {
@@ -323,13 +334,13 @@ class Connection {
             std::fprintf(stderr, "observer: no read fence: %s\n", fence.error().describe().c_str());
             return;
         }
-        holds_[id] = Hold{*fence, seen, std::nullopt};
+        holds_[id] = Hold{*fence, seen.hash, std::nullopt};
     }
 
     void finish_hold(uint32_t id) {
         auto hold = holds_.find(id);
         auto pixmap = pixmaps_.find(id);
-        if (pixmap != pixmaps_.end() && pixel(pixmap->second) != hold->second.seen) {
+        if (pixmap != pixmaps_.end() && content(pixmap->second).hash != hold->second.seen) {
             ++counts_.overwritten;
         }
         (void)vgem_.signal(hold->second.fence);
@@ -481,16 +492,24 @@ int run(const Options& options) {
 
 int main(int argc, char** argv) {
     sb::test::x11::Options options;
-    for (int i = 1; i + 1 < argc; i += 2) {
+    for (int i = 1; i < argc; ++i) {
         const std::string flag = argv[i];
+        if (flag == "--content-agnostic") {
+            options.content_agnostic = true;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            break;
+        }
+        ++i;
         if (flag == "--listen") {
-            options.listen = std::atoi(argv[i + 1]);
+            options.listen = std::atoi(argv[i]);
         } else if (flag == "--server") {
-            options.server = std::atoi(argv[i + 1]);
+            options.server = std::atoi(argv[i]);
         } else if (flag == "--hold-ms") {
-            options.hold = std::chrono::milliseconds(std::atoi(argv[i + 1]));
+            options.hold = std::chrono::milliseconds(std::atoi(argv[i]));
         } else if (flag == "--report") {
-            options.report = argv[i + 1];
+            options.report = argv[i];
         }
     }
     if (options.listen < 0 || options.server < 0 || options.report.empty()) {
