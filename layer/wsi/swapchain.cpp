@@ -209,10 +209,22 @@ VkResult Swapchain::status_result(VkResult success) const {
     if (lost_) {
         return VK_ERROR_SURFACE_LOST_KHR;
     }
-    if (retired_) {
+    if (retired_ || out_of_date_) {
         return VK_ERROR_OUT_OF_DATE_KHR;
     }
     return suboptimal_ && success == VK_SUCCESS ? VK_SUBOPTIMAL_KHR : success;
+}
+
+// A consumer whose size no longer matches (X11: the window was resized; the window system
+// defines the extent) gets the frame it was handed, told VK_SUBOPTIMAL_KHR once at a present, so
+// that no frame in flight is lost; from then on the swapchain is out of date and the app must
+// recreate it: Present would draw the old size at the window's origin.
+VkResult Swapchain::present_result() {
+    const VkResult r = status_result(VK_SUCCESS);
+    if (r == VK_SUBOPTIMAL_KHR) {
+        out_of_date_ = true;
+    }
+    return r;
 }
 
 bool Swapchain::waits_for_reads_on_cpu() const {
@@ -410,8 +422,7 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
     }
     if (device_.disable_fence_transfer_for_tests) {
         // The control: the consumer gets the buffer while the render may still be running.
-        return hand_over(index) == VK_SUCCESS ? status_result(VK_SUCCESS)
-                                              : VK_ERROR_SURFACE_LOST_KHR;
+        return hand_over(index) == VK_SUCCESS ? present_result() : VK_ERROR_SURFACE_LOST_KHR;
     }
     if (!presents_on_thread()) {
         // The write fence goes in before the consumer can see the buffer: never hand over first.
@@ -426,13 +437,13 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
         if (VkResult r = hand_over(index); r != VK_SUCCESS) {
             return r;
         }
-        return status_result(VK_SUCCESS);
+        return present_result();
     }
     // The hand-over thread waits for the render, then hands the buffer over.
     std::shared_ptr<RenderFence> fence = done.fence;
     hand_over_thread_->enqueue(
         index, [fence](std::chrono::nanoseconds timeout) { return fence->wait(timeout); });
-    return status_result(VK_SUCCESS);
+    return present_result();
 }
 
 VkResult Swapchain::present(VkQueue queue, uint32_t index, const VkSemaphore* waits,

@@ -163,6 +163,7 @@ class Swapchain final : public ConsumerEvents {
     VkResult wait_for_unimported_reads(uint32_t index);
     VkResult hand_over(uint32_t index);
     VkResult status_result(VkResult success) const;
+    VkResult present_result();
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).
     [[nodiscard]] bool presents_on_thread() const;
     void wait_for_layer_submits();
@@ -189,6 +190,7 @@ class Swapchain final : public ConsumerEvents {
     std::atomic<bool> retired_{false};
     std::atomic<bool> lost_{false};
     std::atomic<bool> suboptimal_{false};
+    std::atomic<bool> out_of_date_{false};  // a present said SUBOPTIMAL after a resize
 };
 
 }  // namespace sb::wsi

@@ -409,11 +409,14 @@ TEST_F(SwapchainResults, ALostConsumerWakesAWaitingAcquireWithSurfaceLost) {
     EXPECT_EQ(chain_->present(vk_->queue, 0, nullptr, 0), VK_ERROR_SURFACE_LOST_KHR);
 }
 
-TEST_F(SwapchainResults, ResizeMakesItSuboptimalAndRetireOutOfDate) {
+TEST_F(SwapchainResults, ResizeGivesSuboptimalOnceThenOutOfDate) {
     events_->on_resized(64, 64);
     uint32_t index = 0;
     EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_SUBOPTIMAL_KHR);
     EXPECT_EQ(chain_->present(vk_->queue, index, nullptr, 0), VK_SUBOPTIMAL_KHR);
+    // Told once at a present: from then on the app must recreate.
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_ERROR_OUT_OF_DATE_KHR);
+    EXPECT_EQ(chain_->status(), VK_ERROR_OUT_OF_DATE_KHR);
     chain_->retire();
     EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_ERROR_OUT_OF_DATE_KHR);
 }

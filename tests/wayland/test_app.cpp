@@ -192,25 +192,6 @@ kernel::UniqueFd fake_dma_buf(size_t size) {
     return fd;
 }
 
-int thread_count() {
-    int count = 0;
-    for ([[maybe_unused]] const auto& entry :
-         std::filesystem::directory_iterator("/proc/self/task")) {
-        ++count;
-    }
-    return count;
-}
-
-int settled_thread_count(int expected) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    int count = thread_count();
-    while (count != expected && std::chrono::steady_clock::now() < deadline) {
-        ::usleep(5000);
-        count = thread_count();
-    }
-    return count;
-}
-
 int count_fds_to(const std::string& target) {
     int count = 0;
     std::error_code ec;

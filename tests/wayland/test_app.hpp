@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "kernel/unique_fd.hpp"
+#include "support/fd_count.hpp"
 #include "wsi/window_system.hpp"
 
 namespace sb::test::wayland {
@@ -105,12 +106,9 @@ class RecordingEvents final : public wsi::ConsumerEvents {
 // passes the fd around).
 kernel::UniqueFd fake_dma_buf(size_t size);
 
-// The threads of this process (/proc/self/task).
-int thread_count();
-// thread_count() once it is `expected`, or after 2 s. A joined thread leaves /proc/self/task a
-// little after pthread_join returns (the kernel wakes the joiner before the task is reaped);
-// under TCG that gap has been long enough to fail a count taken at once.
-int settled_thread_count(int expected);
+using sb::test::settled_thread_count;
+using sb::test::thread_count;
+
 // The fds of this process whose /proc/self/fd link starts with `target`, e.g.
 // "anon_inode:[eventfd]".
 int count_fds_to(const std::string& target);

@@ -5,7 +5,10 @@
 // the X server's own device. This shows the presenting works; whether each frame is complete
 // when the server reads it is not judged here (Xorg's software glamor ignores implicit fences).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "support/fd_count.hpp"
 #include "x11/xcb_app.hpp"
 #include "x11/xvfb_server.hpp"
 
@@ -74,35 +78,45 @@ struct Verdict {
     uint32_t stale = 0;
     uint32_t overwritten = 0;
     uint32_t unknown = 0;
+    uint32_t pixmaps_live = 0;
 };
 
-// The observer's line for the next connection to close (it writes one per connection).
-std::optional<Verdict> wait_for_verdict(const std::string& report, size_t line,
-                                        std::chrono::seconds timeout) {
+size_t line_count(const std::string& path) {
+    std::ifstream in(path);
+    size_t lines = 0;
+    for (std::string text; std::getline(in, text);) {
+        ++lines;
+    }
+    return lines;
+}
+
+// The observer's verdict on the last connection to close, once there are more than `before`
+// (it writes one line per connection as it sees the client leave).
+std::optional<Verdict> verdict_after(const std::string& report, size_t before,
+                                     std::chrono::seconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
         std::ifstream in(report);
         std::string text;
-        for (size_t i = 0; std::getline(in, text); ++i) {
-            Verdict v;
-            if (i == line &&
-                std::sscanf(text.c_str(), "presents=%u stale=%u overwritten=%u unknown=%u",
-                            &v.presents, &v.stale, &v.overwritten, &v.unknown) == 4) {
-                return v;
-            }
+        std::string last;
+        size_t lines = 0;
+        while (std::getline(in, text)) {
+            last = text;
+            ++lines;
+        }
+        Verdict v;
+        if (lines > before &&
+            std::sscanf(last.c_str(),
+                        "presents=%u stale=%u overwritten=%u unknown=%u pixmaps_live=%u",
+                        &v.presents, &v.stale, &v.overwritten, &v.unknown, &v.pixmaps_live) == 5) {
+            return v;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return std::nullopt;
 }
 
-class ObservedOnXorg : public ::testing::TestWithParam<Observed> {
-  protected:
-    static size_t& lines_seen() {
-        static size_t lines = 0;
-        return lines;
-    }
-};
+class ObservedOnXorg : public ::testing::TestWithParam<Observed> {};
 
 TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
     const char* display = std::getenv("SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY");
@@ -112,6 +126,7 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
     }
     ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
     ::setenv("SYNCBRIDGE_MODE", GetParam().strategy, 1);
+    ::setenv("SYNCBRIDGE_LOG", "debug", 1);  // read once per process: the same in every suite
     ::setenv("GPUSIM_LATENCY_MS", "16", 1);
     ::setenv("GPUSIM_JITTER_MS", "8", 1);
     if (GetParam().bridged) {
@@ -120,6 +135,7 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
         ::setenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER", "1", 1);
     }
     constexpr uint32_t kFrames = 60;
+    const size_t before = line_count(report);
     Answers a;
     {
         auto window = AppWindow::open(display, 128, 96);
@@ -128,7 +144,7 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
         a = app.run(kFrames, GetParam().mode);
     }
     ::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
-    const auto verdict = wait_for_verdict(report, lines_seen()++, std::chrono::seconds(5));
+    const auto verdict = verdict_after(report, before, std::chrono::seconds(5));
     ASSERT_TRUE(verdict.has_value()) << "the observer gave no verdict for this connection";
     std::printf(
         "[x11] observed on Xorg, mode %d, %s, %s: %u frames presented; observer: %u presents, "
@@ -155,6 +171,162 @@ INSTANTIATE_TEST_SUITE_P(Modes, ObservedOnXorg,
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, true, "wait"},
                                            Observed{VK_PRESENT_MODE_FIFO_KHR, false},
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, false}));
+
+// The error paths, on Xorg through the observer: each must end in the right VkResult within a
+// bounded time, with nothing left behind.
+class XorgErrors : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        display_ = std::getenv("SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY");
+        report_ = std::getenv("SYNCBRIDGE_TEST_X_OBSERVER_REPORT");
+        if (display_ == nullptr || report_ == nullptr) {
+            GTEST_SKIP() << "no observer: run through tests/x11/xorg_in_vm.sh --observer";
+        }
+        ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
+        ::setenv("SYNCBRIDGE_MODE", "import", 1);
+        ::setenv("GPUSIM_LATENCY_MS", "1", 1);
+        ::setenv("GPUSIM_JITTER_MS", "0", 1);
+        // The layer reads its log level once per process: every suite asks for the same.
+        ::setenv("SYNCBRIDGE_LOG", "debug", 1);
+    }
+    const char* display_ = nullptr;
+    const char* report_ = nullptr;
+};
+
+// ConfigureNotify with a new size: the app is told VK_SUBOPTIMAL_KHR once at a present, then
+// VK_ERROR_OUT_OF_DATE_KHR, as X11 defines the extent (the old size would be drawn at the window's
+// origin).
+TEST_F(XorgErrors, AResizeGivesSuboptimalThenOutOfDate) {
+    auto window = AppWindow::open(display_, 128, 96);
+    ASSERT_NE(window, nullptr);
+    Answers a;
+    {
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        RunPlan plan;
+        plan.frames = 60;
+        plan.mode = VK_PRESENT_MODE_MAILBOX_KHR;
+        plan.before_frame = [&](uint32_t frame) {
+            if (frame == 10) {
+                const uint32_t size[] = {200, 150};
+                xcb_configure_window(window->connection, window->window,
+                                     XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
+                xcb_flush(window->connection);
+            }
+        };
+        a = app.run(plan);
+    }
+    EXPECT_TRUE(a.saw_suboptimal);
+    EXPECT_EQ(a.last_result, VK_ERROR_OUT_OF_DATE_KHR);
+    EXPECT_GE(a.frames_presented, 10U);
+    EXPECT_LT(a.frames_presented, 60U) << "never out of date";
+    std::printf("[x11] resize after 10 frames: %u presented, then VkResult %d\n",
+                a.frames_presented, a.last_result);
+}
+
+// The app's window destroyed mid-stream: PresentPixmap meets BadWindow, which the layer sees
+// (never the app's event queue) and reports as VK_ERROR_SURFACE_LOST_KHR.
+TEST_F(XorgErrors, ADestroyedWindowIsALostSurfaceAndNothingHangs) {
+    auto window = AppWindow::open(display_, 128, 96);
+    ASSERT_NE(window, nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    Answers a;
+    {
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        RunPlan plan;
+        plan.frames = 200;
+        plan.mode = VK_PRESENT_MODE_MAILBOX_KHR;
+        plan.before_frame = [&](uint32_t frame) {
+            if (frame == 10) {
+                xcb_destroy_window(window->connection, window->window);
+                xcb_flush(window->connection);
+            }
+        };
+        a = app.run(plan);
+    }
+    EXPECT_EQ(a.last_result, VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_LT(a.frames_presented, 200U);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+    xcb_generic_event_t* event = xcb_poll_for_event(window->connection);
+    EXPECT_EQ(event, nullptr) << "the layer's X error reached the app, type "
+                              << (event != nullptr ? int{event->response_type} : 0);
+    std::free(event);
+    std::printf("[x11] window destroyed after 10 frames: %u presented, then VkResult %d\n",
+                a.frames_presented, a.last_result);
+}
+
+// The X server gone mid-stream (its connection cut: a second observer in front of Xorg, killed):
+// VK_ERROR_SURFACE_LOST_KHR, and every call after returns at once.
+TEST_F(XorgErrors, AKilledServerIsALostSurfaceAndNothingHangs) {
+    const char* observer = std::getenv("SYNCBRIDGE_TEST_X_OBSERVER_BIN");
+    ASSERT_NE(observer, nullptr);
+    const std::string report = std::string(report_) + ".killed";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::execl(observer, observer, "--listen", "9", "--server", "7", "--report", report.c_str(),
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    ASSERT_GT(pid, 0);
+    for (int i = 0; i < 50 && ::access("/tmp/.X11-unix/X9", F_OK) != 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    auto window = AppWindow::open(":9", 128, 96);
+    ASSERT_NE(window, nullptr);
+    const auto start = std::chrono::steady_clock::now();
+    Answers a;
+    {
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        RunPlan plan;
+        plan.frames = 200;
+        plan.mode = VK_PRESENT_MODE_FIFO_KHR;
+        plan.before_frame = [&](uint32_t frame) {
+            if (frame == 10) {
+                ::kill(pid, SIGKILL);
+            }
+        };
+        a = app.run(plan);
+    }
+    ::waitpid(pid, nullptr, 0);
+    EXPECT_EQ(a.last_result, VK_ERROR_SURFACE_LOST_KHR);
+    EXPECT_LT(a.frames_presented, 200U);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+    std::printf("[x11] server killed after 10 frames: %u presented, then VkResult %d\n",
+                a.frames_presented, a.last_result);
+}
+
+// 1000 frames, then 100 swapchains one after the other: no fd, thread or pixmap left behind.
+TEST_F(XorgErrors, NothingGrowsOverFramesAndRecreations) {
+    const size_t before = line_count(report_);
+    auto window = AppWindow::open(display_, 64, 48);
+    ASSERT_NE(window, nullptr);
+    const int fds = open_fd_count();
+    const int threads = thread_count();
+    Answers frames;
+    Answers recreations;
+    {
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        frames = app.run(RunPlan{1000, VK_PRESENT_MODE_IMMEDIATE_KHR, 1, {}});
+    }
+    const int fds_after_frames = open_fd_count();
+    {
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        recreations = app.run(RunPlan{3, VK_PRESENT_MODE_MAILBOX_KHR, 100, {}});
+    }
+    EXPECT_EQ(frames.frames_presented, 1000U) << "VkResult " << frames.last_result;
+    EXPECT_EQ(recreations.frames_presented, 300U) << "VkResult " << recreations.last_result;
+    EXPECT_EQ(fds_after_frames, fds);
+    EXPECT_EQ(open_fd_count(), fds);
+    EXPECT_EQ(settled_thread_count(threads), threads);
+    window.reset();
+    const Verdict v = verdict_after(report_, before, std::chrono::seconds(5)).value_or(Verdict{});
+    // (Frame colours restart with the second app on the same connection: not judged here.)
+    EXPECT_EQ(v.presents, 1300U);
+    EXPECT_EQ(v.pixmaps_live, 0U) << "pixmaps the layer never freed";
+    std::printf(
+        "[x11] 1000 frames + 100 swapchains: fds %d -> %d, threads %d -> %d, %u presents "
+        "seen, pixmaps left %u\n",
+        fds, fds_after_frames, threads, thread_count(), v.presents, v.pixmaps_live);
+}
 
 INSTANTIATE_TEST_SUITE_P(Modes, LayerOnXorg,
                          ::testing::Values(VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_MAILBOX_KHR,

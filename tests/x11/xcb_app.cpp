@@ -30,7 +30,7 @@ XcbApp::~XcbApp() {
         vkDestroyInstance(instance_, nullptr);
     }
 }
-Answers XcbApp::run(uint32_t frames, VkPresentModeKHR mode) {
+Answers XcbApp::run(const RunPlan& plan) {
     Answers a;
     if (instance_ == VK_NULL_HANDLE) {
         return a;
@@ -59,11 +59,11 @@ Answers XcbApp::run(uint32_t frames, VkPresentModeKHR mode) {
     if (a.formats.empty()) {
         return a;
     }
-    present_frames(a, frames, mode);
+    present_frames(a, plan);
     return a;
 }
 
-void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) {
+void XcbApp::present_frames(Answers& a, const RunPlan& plan) {
     const float priority = 1.0F;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
     queue_info.queueCount = 1;
@@ -93,10 +93,28 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
     info.imageUsage = VK_IMAGE_USAGE_COLOR_ATTACHMENT_BIT | VK_IMAGE_USAGE_TRANSFER_DST_BIT;
     info.preTransform = a.caps.currentTransform;
     info.compositeAlpha = VK_COMPOSITE_ALPHA_OPAQUE_BIT_KHR;
-    info.presentMode = mode;
+    info.presentMode = plan.mode;
     info.clipped = VK_TRUE;
-    VkSwapchainKHR swapchain = VK_NULL_HANDLE;
-    ASSERT_EQ(vkCreateSwapchainKHR(device_, &info, nullptr, &swapchain), VK_SUCCESS);
+    VkSwapchainKHR old = VK_NULL_HANDLE;
+    for (uint32_t s = 0; s < plan.swapchains; ++s) {
+        info.oldSwapchain = old;
+        VkSwapchainKHR swapchain = VK_NULL_HANDLE;
+        a.last_result = vkCreateSwapchainKHR(device_, &info, nullptr, &swapchain);
+        vkDestroySwapchainKHR(device_, old, nullptr);
+        old = swapchain;
+        if (a.last_result != VK_SUCCESS) {
+            break;
+        }
+        present_on(swapchain, queue, s * plan.frames, a, plan);
+        if (a.last_result < 0) {
+            break;
+        }
+    }
+    vkDestroySwapchainKHR(device_, old, nullptr);
+}
+
+void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_frame, Answers& a,
+                        const RunPlan& plan) {
     uint32_t count = 0;
     ASSERT_EQ(vkGetSwapchainImagesKHR(device_, swapchain, &count, nullptr), VK_SUCCESS);
     std::vector<VkImage> images(count);
@@ -128,12 +146,17 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
         ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &semaphore), VK_SUCCESS);
     }
     const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
-    for (uint32_t f = 0; f < frames; ++f) {
+    for (uint32_t i = 0; i < plan.frames; ++i) {
+        const uint32_t f = first_frame + i;
+        if (plan.before_frame) {
+            plan.before_frame(f);
+        }
         uint32_t index = 0;
-        const VkSemaphore acquire = acquired[f % acquired.size()];
+        const VkSemaphore acquire = acquired[i % acquired.size()];
         a.last_result = vkAcquireNextImageKHR(device_, swapchain, 2'000'000'000, acquire,
                                               VK_NULL_HANDLE, &index);
-        if (a.last_result != VK_SUCCESS) {
+        a.saw_suboptimal |= a.last_result == VK_SUBOPTIMAL_KHR;
+        if (a.last_result != VK_SUCCESS && a.last_result != VK_SUBOPTIMAL_KHR) {
             break;
         }
         ASSERT_EQ(vkWaitForFences(device_, 1, &done[index], VK_TRUE, 5'000'000'000), VK_SUCCESS);
@@ -155,12 +178,16 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
         present.pSwapchains = &swapchain;
         present.pImageIndices = &index;
         a.last_result = vkQueuePresentKHR(queue, &present);
-        if (a.last_result != VK_SUCCESS) {
+        a.saw_suboptimal |= a.last_result == VK_SUBOPTIMAL_KHR;
+        if (a.last_result != VK_SUCCESS && a.last_result != VK_SUBOPTIMAL_KHR) {
             break;
         }
         ++a.frames_presented;
     }
-    vkDeviceWaitIdle(device_);
+    // Every submit of this swapchain's frames done before its semaphores and pool go (a lost
+    // surface leaves the app's own work to finish).
+    (void)vkWaitForFences(device_, count, done.data(), VK_TRUE, 5'000'000'000);
+    (void)vkQueueWaitIdle(queue);
     for (uint32_t i = 0; i < count; ++i) {
         vkDestroyFence(device_, done[i], nullptr);
         vkDestroySemaphore(device_, rendered[i], nullptr);
@@ -169,7 +196,6 @@ void XcbApp::present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode) 
         vkDestroySemaphore(device_, semaphore, nullptr);
     }
     vkDestroyCommandPool(device_, pool, nullptr);
-    vkDestroySwapchainKHR(device_, swapchain, nullptr);
 }
 
 // Frame `frame` is the solid colour f(frame) (tests/compositor/frame_colour.hpp), as B8G8R8A8.

@@ -8,6 +8,7 @@
 #define VK_USE_PLATFORM_XCB_KHR
 #include <vulkan/vulkan.h>
 
+#include <functional>
 #include <vector>
 
 #include "x11/xvfb_server.hpp"
@@ -20,8 +21,18 @@ struct Answers {
     VkSurfaceCapabilitiesKHR caps{};
     std::vector<VkSurfaceFormatKHR> formats;
     std::vector<VkPresentModeKHR> modes;
-    uint32_t frames_presented = 0;
-    VkResult last_result = VK_ERROR_UNKNOWN;
+    uint32_t frames_presented = 0;  // presents that gave VK_SUCCESS or VK_SUBOPTIMAL_KHR
+    bool saw_suboptimal = false;
+    VkResult last_result = VK_ERROR_UNKNOWN;  // the last acquire or present
+};
+
+// How run() presents: `frames` per swapchain, `swapchains` swapchains one after the other (each
+// made with the last as oldSwapchain); `before_frame(n)` runs before the n-th frame overall.
+struct RunPlan {
+    uint32_t frames = 60;
+    VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+    uint32_t swapchains = 1;
+    std::function<void(uint32_t)> before_frame;
 };
 
 class XcbApp {
@@ -31,11 +42,17 @@ class XcbApp {
     XcbApp(const XcbApp&) = delete;
     XcbApp& operator=(const XcbApp&) = delete;
 
-    // The surface queries, then (if the surface has formats) `frames` presents in `mode`.
-    Answers run(uint32_t frames, VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR);
+    // The surface queries, then (if the surface has formats) the plan's presents. Stops at the
+    // first acquire or present that fails (VK_SUBOPTIMAL_KHR goes on).
+    Answers run(const RunPlan& plan);
+    Answers run(uint32_t frames, VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR) {
+        return run(RunPlan{frames, mode, 1, {}});
+    }
 
   private:
-    void present_frames(Answers& a, uint32_t frames, VkPresentModeKHR mode);
+    void present_frames(Answers& a, const RunPlan& plan);
+    void present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_frame, Answers& a,
+                    const RunPlan& plan);
     static void record_frame(VkCommandBuffer commands, VkImage image, uint32_t frame);
 
     AppWindow& window_;

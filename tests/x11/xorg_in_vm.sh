@@ -56,6 +56,7 @@ fi
 observer_pid=''
 if [ -n "$observer" ]; then
   export SYNCBRIDGE_TEST_X_OBSERVER_REPORT=/tmp/x11-observer.report
+  export SYNCBRIDGE_TEST_X_OBSERVER_BIN=$observer
   : >"$SYNCBRIDGE_TEST_X_OBSERVER_REPORT"
   "$observer" --listen 8 --server 7 --hold-ms "$hold_ms" "${observer_flags[@]}" \
     --report "$SYNCBRIDGE_TEST_X_OBSERVER_REPORT" 2>/tmp/x11-observer.err &

@@ -11,7 +11,8 @@
 //    compositor's pending reads) from the present until `hold` after the server's IdleNotify for
 //    it, which it passes on at once; the content must not change meanwhile.
 // One line per connection goes to the report file when the client disconnects:
-//   presents=N stale=S overwritten=O unknown=U
+//   presents=N stale=S overwritten=O unknown=U pixmaps_live=L
+// (L: DRI3 pixmaps the client made and never freed before it left).
 // usage: syncbridge-x11-observer --listen N --server M [--hold-ms MS] [--content-agnostic]
 //          --report FILE
 //   listens on /tmp/.X11-unix/XN (display :N), connects each client to display :M.
@@ -78,6 +79,7 @@ struct Counts {
     uint32_t stale = 0;
     uint32_t overwritten = 0;
     uint32_t unknown = 0;
+    uint32_t pixmaps_live = 0;  // made from dma-bufs and not freed when the client left
 };
 
 // Reads up to `size` bytes and any fds passed with them (close-on-exec). 0 at end of stream.
@@ -185,6 +187,7 @@ class Connection {
         while (!holds_.empty()) {
             finish_hold(holds_.begin()->first);
         }
+        counts_.pixmaps_live = static_cast<uint32_t>(pixmaps_.size());
         return counts_;
     }
 
@@ -420,8 +423,8 @@ void report(const Options& options, const Counts& c) {
     if (out == nullptr) {
         return;
     }
-    std::fprintf(out, "presents=%u stale=%u overwritten=%u unknown=%u\n", c.presents, c.stale,
-                 c.overwritten, c.unknown);
+    std::fprintf(out, "presents=%u stale=%u overwritten=%u unknown=%u pixmaps_live=%u\n",
+                 c.presents, c.stale, c.overwritten, c.unknown, c.pixmaps_live);
     std::fclose(out);
     std::fprintf(stderr, "observer: presents=%u stale=%u overwritten=%u unknown=%u\n", c.presents,
                  c.stale, c.overwritten, c.unknown);
