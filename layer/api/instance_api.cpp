@@ -119,6 +119,13 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     data->alloc = util::SavedAllocator(alloc);
     data->app_api_version = app_version;
     dispatch::load_instance_table(data->next, *instance, next->get_instance_proc_addr);
+    // Xlib's commands are outside the generated tables (its header breaks the tables' users):
+    // looked up now, as the tables' are. Asked later, the loader's terminator answers with its
+    // trampoline, which calls this layer again.
+    data->next_create_xlib_surface =
+        next->get_instance_proc_addr(*instance, "vkCreateXlibSurfaceKHR");
+    data->next_xlib_presentation_support =
+        next->get_instance_proc_addr(*instance, "vkGetPhysicalDeviceXlibPresentationSupportKHR");
     instances().insert(dispatch::dispatch_key(*instance), data);
     leak_for_sanitizer_control();
     SB_LOG(debug, "instance %p created", static_cast<void*>(*instance));

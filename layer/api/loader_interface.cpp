@@ -4,6 +4,9 @@
 
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
+#ifdef SYNCBRIDGE_WSI_X11
+#include "api/x11_surfaces.hpp"
+#endif
 
 namespace sb::api {
 namespace {
@@ -47,6 +50,8 @@ const Intercept kWsiInstanceIntercepts[] = {
 #ifdef SYNCBRIDGE_WSI_X11
     SB_INTERCEPT(CreateXcbSurfaceKHR),
     SB_INTERCEPT(GetPhysicalDeviceXcbPresentationSupportKHR),
+    {"vkCreateXlibSurfaceKHR", xlib_create_surface_entry()},
+    {"vkGetPhysicalDeviceXlibPresentationSupportKHR", xlib_presentation_support_entry()},
 #endif
     SB_INTERCEPT(GetPhysicalDeviceSurfaceSupportKHR),
     SB_INTERCEPT(GetPhysicalDeviceSurfaceCapabilitiesKHR),

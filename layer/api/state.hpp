@@ -25,6 +25,10 @@ struct PhysicalDeviceInfo {
 struct InstanceData {
     VkInstance handle = VK_NULL_HANDLE;
     dispatch::InstanceTable next;
+    // VK_KHR_xlib_surface's commands of the next layer (xlib_api.cpp), which the generated tables
+    // leave out.
+    PFN_vkVoidFunction next_create_xlib_surface = nullptr;
+    PFN_vkVoidFunction next_xlib_presentation_support = nullptr;
     util::SavedAllocator alloc;
     // VkApplicationInfo::apiVersion (1.0 when absent): a device's commands and extensions are
     // core only up to the lower of this and the device's version.

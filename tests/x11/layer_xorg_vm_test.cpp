@@ -172,6 +172,40 @@ INSTANTIATE_TEST_SUITE_P(Modes, ObservedOnXorg,
                                            Observed{VK_PRESENT_MODE_FIFO_KHR, false},
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, false}));
 
+// An Xlib app (vkCreateXlibSurfaceKHR on an Xlib Display): the same X11 surface underneath, on
+// the Display's xcb connection, judged the same way.
+TEST(ObservedXlibOnXorg, AnXlibAppsFramesAreWholeAndNeverOverwritten) {
+    const char* display = std::getenv("SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY");
+    const char* report = std::getenv("SYNCBRIDGE_TEST_X_OBSERVER_REPORT");
+    if (display == nullptr || report == nullptr) {
+        GTEST_SKIP() << "no observer: run through tests/x11/xorg_in_vm.sh --observer";
+    }
+    ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
+    ::setenv("SYNCBRIDGE_MODE", "import", 1);
+    ::setenv("SYNCBRIDGE_LOG", "debug", 1);  // read once per process: the same in every suite
+    ::setenv("GPUSIM_LATENCY_MS", "16", 1);
+    ::setenv("GPUSIM_JITTER_MS", "8", 1);
+    constexpr uint32_t kFrames = 60;
+    const size_t before = line_count(report);
+    Answers a;
+    {
+        auto window = AppWindow::open_xlib(display, 128, 96);
+        ASSERT_NE(window, nullptr) << "XOpenDisplay(" << display << ") failed";
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        a = app.run(kFrames, VK_PRESENT_MODE_FIFO_KHR);
+    }
+    const auto verdict = verdict_after(report, before, std::chrono::seconds(5));
+    ASSERT_TRUE(verdict.has_value());
+    std::printf(
+        "[x11] Xlib app on Xorg, fifo: %u frames presented; observer: %u presents, %u "
+        "stale, %u overwritten\n",
+        a.frames_presented, verdict->presents, verdict->stale, verdict->overwritten);
+    EXPECT_EQ(a.frames_presented, kFrames) << "VkResult " << a.last_result;
+    EXPECT_EQ(verdict->presents, kFrames);
+    EXPECT_EQ(verdict->stale, 0U);
+    EXPECT_EQ(verdict->overwritten, 0U);
+}
+
 // The error paths, on Xorg through the observer: each must end in the right VkResult within a
 // bounded time, with nothing left behind.
 class XorgErrors : public ::testing::Test {

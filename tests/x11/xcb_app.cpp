@@ -7,7 +7,9 @@
 namespace sb::test::x11 {
 
 XcbApp::XcbApp(AppWindow& window, std::vector<const char*> layers) : window_(window) {
-    const char* extensions[] = {VK_KHR_SURFACE_EXTENSION_NAME, VK_KHR_XCB_SURFACE_EXTENSION_NAME};
+    const char* extensions[] = {
+        VK_KHR_SURFACE_EXTENSION_NAME,
+        window.xlib_display != nullptr ? "VK_KHR_xlib_surface" : VK_KHR_XCB_SURFACE_EXTENSION_NAME};
     VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
     app.apiVersion = VK_API_VERSION_1_1;
     VkInstanceCreateInfo info{VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO};
@@ -40,10 +42,17 @@ Answers XcbApp::run(const RunPlan& plan) {
     VkXcbSurfaceCreateInfoKHR surface_info{VK_STRUCTURE_TYPE_XCB_SURFACE_CREATE_INFO_KHR};
     surface_info.connection = window_.connection;
     surface_info.window = window_.window;
-    EXPECT_EQ(vkCreateXcbSurfaceKHR(instance_, &surface_info, nullptr, &surface_), VK_SUCCESS);
+    if (window_.xlib_display != nullptr) {
+        EXPECT_EQ(create_xlib_surface(instance_, window_, &surface_), VK_SUCCESS);
+    } else {
+        EXPECT_EQ(vkCreateXcbSurfaceKHR(instance_, &surface_info, nullptr, &surface_), VK_SUCCESS);
+    }
     xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(window_.connection)).data;
-    a.presentation_support = vkGetPhysicalDeviceXcbPresentationSupportKHR(
-        gpu_, 0, window_.connection, screen->root_visual);
+    // Only the enabled surface extension's query: the loader does not run the other.
+    a.presentation_support = window_.xlib_display != nullptr
+                                 ? xlib_presentation_support(gpu_, window_, screen->root_visual)
+                                 : vkGetPhysicalDeviceXcbPresentationSupportKHR(
+                                       gpu_, 0, window_.connection, screen->root_visual);
     EXPECT_EQ(vkGetPhysicalDeviceSurfaceSupportKHR(gpu_, 0, surface_, &a.supported), VK_SUCCESS);
     EXPECT_EQ(vkGetPhysicalDeviceSurfaceCapabilitiesKHR(gpu_, surface_, &a.caps), VK_SUCCESS);
     uint32_t n = 0;

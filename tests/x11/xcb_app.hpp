@@ -35,6 +35,11 @@ struct RunPlan {
     std::function<void(uint32_t)> before_frame;
 };
 
+// vkCreateXlibSurfaceKHR on a window opened with AppWindow::open_xlib() (xlib_window.cpp).
+VkResult create_xlib_surface(VkInstance instance, const AppWindow& window, VkSurfaceKHR* surface);
+VkBool32 xlib_presentation_support(VkPhysicalDevice gpu, const AppWindow& window,
+                                   xcb_visualid_t visual);
+
 class XcbApp {
   public:
     XcbApp(AppWindow& window, std::vector<const char*> layers);

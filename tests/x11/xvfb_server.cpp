@@ -113,6 +113,21 @@ void XvfbServer::resume() {
     ::kill(pid_, SIGCONT);
 }
 
+namespace {
+
+// One mapped window on the screen's root visual; a round-trip, so it exists on return.
+void create_window(AppWindow& app, uint16_t width, uint16_t height) {
+    xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(app.connection)).data;
+    app.window = xcb_generate_id(app.connection);
+    xcb_create_window(app.connection, XCB_COPY_FROM_PARENT, app.window, screen->root, 0, 0, width,
+                      height, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual, 0, nullptr);
+    xcb_map_window(app.connection, app.window);
+    std::free(
+        xcb_get_input_focus_reply(app.connection, xcb_get_input_focus(app.connection), nullptr));
+}
+
+}  // namespace
+
 std::unique_ptr<AppWindow> AppWindow::open(const std::string& display, uint16_t width,
                                            uint16_t height) {
     auto app = std::make_unique<AppWindow>();
@@ -120,19 +135,25 @@ std::unique_ptr<AppWindow> AppWindow::open(const std::string& display, uint16_t 
     if (xcb_connection_has_error(app->connection) != 0) {
         return nullptr;
     }
-    xcb_screen_t* screen = xcb_setup_roots_iterator(xcb_get_setup(app->connection)).data;
-    app->window = xcb_generate_id(app->connection);
-    xcb_create_window(app->connection, XCB_COPY_FROM_PARENT, app->window, screen->root, 0, 0, width,
-                      height, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT, screen->root_visual, 0, nullptr);
-    xcb_map_window(app->connection, app->window);
-    // A round-trip: the window exists once this returns.
-    std::free(
-        xcb_get_input_focus_reply(app->connection, xcb_get_input_focus(app->connection), nullptr));
+    create_window(*app, width, height);
+    return app;
+}
+
+std::unique_ptr<AppWindow> AppWindow::open_xlib(const std::string& display, uint16_t width,
+                                                uint16_t height) {
+    auto app = std::make_unique<AppWindow>();
+    app->xlib_display = open_xlib_display(display, &app->connection);
+    if (app->xlib_display == nullptr) {
+        return nullptr;
+    }
+    create_window(*app, width, height);
     return app;
 }
 
 AppWindow::~AppWindow() {
-    if (connection != nullptr) {
+    if (xlib_display != nullptr) {
+        close_xlib_display(xlib_display);  // its xcb connection goes with it
+    } else if (connection != nullptr) {
         xcb_disconnect(connection);
     }
 }

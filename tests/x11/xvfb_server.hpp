@@ -31,15 +31,25 @@ class XvfbServer {
 };
 
 // An app's connection and one mapped window of `width` x `height` on the screen's root visual.
+// open_xlib(): the connection is an Xlib Display's (xlib_window.cpp), as an Xlib app has it, and
+// the app's surfaces are made with vkCreateXlibSurfaceKHR.
 struct AppWindow {
     xcb_connection_t* connection = nullptr;
     xcb_window_t window = 0;
+    void* xlib_display = nullptr;  // Display*, when opened with open_xlib()
     static std::unique_ptr<AppWindow> open(const std::string& display, uint16_t width,
                                            uint16_t height);
+    static std::unique_ptr<AppWindow> open_xlib(const std::string& display, uint16_t width,
+                                                uint16_t height);
     ~AppWindow();
     AppWindow() = default;
     AppWindow(const AppWindow&) = delete;
     AppWindow& operator=(const AppWindow&) = delete;
 };
+
+// xlib_window.cpp (the only file of the tests that sees Xlib.h): an Xlib Display and its xcb
+// connection.
+void* open_xlib_display(const std::string& display, xcb_connection_t** connection);
+void close_xlib_display(void* display);
 
 }  // namespace sb::test::x11
