@@ -46,10 +46,13 @@ VkResult create_objects(ProbeObjects& o, uint32_t family,
                         PFN_vkSetDeviceLoaderData set_loader_data) {
     VkCommandPoolCreateInfo pool_info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
     pool_info.queueFamilyIndex = family;
-    // The pool's memory comes from the C heap, not the app's callbacks: lavapipe 22.3.6 records
-    // vkCmdWaitEvents with memory from the pool's allocator and frees some of it with free()
-    // (the CTS's simulate_oom cases aborted in "free(): invalid pointer" below this call when
-    // the app's device had allocation callbacks). free() accepts this allocator's memory.
+    // The pool's memory comes from the C heap, not the app's callbacks. lavapipe 22.3.6 records
+    // vkCmdWaitEvents through vk_common_CmdPipelineBarrier, which asks the pool's allocator for
+    // zero bytes for each empty barrier array; an app allocator that answers that with NULL (the
+    // Vulkan CTS's does) sends lavapipe down an error path that hands pfnFree two pointers into
+    // its own stack (the CTS's simulate_oom cases aborted in "free(): invalid pointer" here).
+    // kernel.wsi-layer-swapchain DeviceCreationWithAnAllocatorThatRefusesZeroBytes fails
+    // without this.
     if (VkResult r =
             o.next.CreateCommandPool(o.device, &pool_info, util::c_heap_callbacks(), &o.pool);
         r != VK_SUCCESS) {

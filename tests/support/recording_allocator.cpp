@@ -55,6 +55,9 @@ std::vector<std::string> RecordingAllocator::errors() const {
 }
 
 void* RecordingAllocator::allocate(size_t size, size_t alignment) {
+    if (size == 0 && refuse_zero_size_) {
+        return nullptr;
+    }
     if (failing_) {
         if (passing_ == 0) {
             ++failed_;

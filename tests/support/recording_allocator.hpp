@@ -27,6 +27,8 @@ class RecordingAllocator {
     // From now on, the first `passing` allocations succeed and every later one fails.
     void fail_after(size_t passing);
     void never_fail();
+    // Requests for zero bytes get NULL, as the Vulkan CTS's system allocator answers them.
+    void refuse_zero_size() { refuse_zero_size_ = true; }
 
     [[nodiscard]] size_t live() const;                      // allocations not yet freed
     [[nodiscard]] size_t failed() const;                    // allocations refused since fail_after
@@ -49,6 +51,7 @@ class RecordingAllocator {
     mutable std::mutex mutex_;
     std::map<void*, Block> blocks_;
     bool failing_ = false;
+    bool refuse_zero_size_ = false;
     size_t passing_ = 0;
     size_t failed_ = 0;
     std::vector<std::string> errors_;

@@ -7,7 +7,8 @@
 //  - image_swapchain_create_info: an image aliasing a swapchain image, made and bound through
 //    structs that name the layer's swapchain;
 //  - simulate_oom: every allocation of a swapchain's creation may fail, and the result is
-//    VK_ERROR_OUT_OF_HOST_MEMORY with nothing leaked or freed through the wrong allocator.
+//    VK_ERROR_OUT_OF_HOST_MEMORY with nothing leaked or freed through the wrong allocator; and an
+//    allocator that refuses zero-byte requests (the CTS's) sees no bad free in vkCreateDevice.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #define VK_USE_PLATFORM_WAYLAND_KHR
@@ -52,6 +53,8 @@ class LayerSwapchain : public ::testing::Test {
     void SetUp() override {
         ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
         ::setenv("SYNCBRIDGE_MODE", "import", 1);
+        // Read once, at the layer's first load: the probe's result is logged at info.
+        ::setenv("SYNCBRIDGE_LOG", "info", 1);
         std::string error;
         compositor_ = CompositorProcess::start(SYNCBRIDGE_TEST_COMPOSITOR, {}, 10s, &error);
         ASSERT_NE(compositor_, nullptr) << error;
@@ -170,6 +173,24 @@ class LayerSwapchain : public ::testing::Test {
     bool has_debug_utils_ = false;
     bool core_private_data_ = false;
 };
+
+// simulate_oom (the CTS's 11 aborts, `free(): invalid pointer`, inside vkCreateDevice): the CTS's
+// allocator answers a zero-byte request with NULL. lavapipe 22.3.6 asks for zero bytes when it
+// records a barrier with no barriers of a kind (vkCmdWaitEvents goes through
+// vk_common_CmdPipelineBarrier), takes the NULL as a failure, and its error path hands pfnFree
+// two pointers into its own stack. The layer's SYNC_FD export probe records such a
+// vkCmdWaitEvents in vkCreateDevice: its command pool must not take the app's callbacks. With the
+// pool on the device's allocator, this allocator sees the bad frees (and the CTS aborted).
+TEST_F(LayerSwapchain, DeviceCreationWithAnAllocatorThatRefusesZeroBytes) {
+    allocator_.refuse_zero_size();
+    testing::internal::CaptureStderr();
+    create_device();
+    const std::string log = testing::internal::GetCapturedStderr();
+    ASSERT_NE(log.find("SYNC_FD export is"), std::string::npos)
+        << "the probe did not run: the test proves nothing; the layer's log:\n"
+        << log;
+    EXPECT_EQ(allocator_.errors(), std::vector<std::string>{});
+}
 
 // The layer presents to this surface: its answers differ from lavapipe's own Wayland WSI (image
 // counts 2..8), so an EXT query that fell through to the driver disagrees with the KHR one.
