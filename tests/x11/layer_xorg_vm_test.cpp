@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -223,6 +224,29 @@ class XorgErrors : public ::testing::Test {
         // The layer reads its log level once per process: every suite asks for the same.
         ::setenv("SYNCBRIDGE_LOG", "debug", 1);
     }
+    // `frames` presents in `mode` on `window` through the layer, `at_frame_10` run before the
+    // 10th; the time the whole run took goes to `took`.
+    static Answers run_broken_at_frame_10(AppWindow& window, uint32_t frames, VkPresentModeKHR mode,
+                                          const std::function<void()>& at_frame_10,
+                                          std::chrono::steady_clock::duration* took) {
+        const auto start = std::chrono::steady_clock::now();
+        Answers a;
+        {
+            XcbApp app(window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+            RunPlan plan;
+            plan.frames = frames;
+            plan.mode = mode;
+            plan.before_frame = [&](uint32_t frame) {
+                if (frame == 10) {
+                    at_frame_10();
+                }
+            };
+            a = app.run(plan);
+        }
+        *took = std::chrono::steady_clock::now() - start;
+        return a;
+    }
+
     const char* display_ = nullptr;
     const char* report_ = nullptr;
 };
@@ -233,22 +257,16 @@ class XorgErrors : public ::testing::Test {
 TEST_F(XorgErrors, AResizeGivesSuboptimalThenOutOfDate) {
     auto window = AppWindow::open(display_, 128, 96);
     ASSERT_NE(window, nullptr);
-    Answers a;
-    {
-        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
-        RunPlan plan;
-        plan.frames = 60;
-        plan.mode = VK_PRESENT_MODE_MAILBOX_KHR;
-        plan.before_frame = [&](uint32_t frame) {
-            if (frame == 10) {
-                const uint32_t size[] = {200, 150};
-                xcb_configure_window(window->connection, window->window,
-                                     XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
-                xcb_flush(window->connection);
-            }
-        };
-        a = app.run(plan);
-    }
+    std::chrono::steady_clock::duration took{};
+    const Answers a = run_broken_at_frame_10(
+        *window, 60, VK_PRESENT_MODE_MAILBOX_KHR,
+        [&] {
+            const uint32_t size[] = {200, 150};
+            xcb_configure_window(window->connection, window->window,
+                                 XCB_CONFIG_WINDOW_WIDTH | XCB_CONFIG_WINDOW_HEIGHT, size);
+            xcb_flush(window->connection);
+        },
+        &took);
     EXPECT_TRUE(a.saw_suboptimal);
     EXPECT_EQ(a.last_result, VK_ERROR_OUT_OF_DATE_KHR);
     EXPECT_GE(a.frames_presented, 10U);
@@ -262,24 +280,17 @@ TEST_F(XorgErrors, AResizeGivesSuboptimalThenOutOfDate) {
 TEST_F(XorgErrors, ADestroyedWindowIsALostSurfaceAndNothingHangs) {
     auto window = AppWindow::open(display_, 128, 96);
     ASSERT_NE(window, nullptr);
-    const auto start = std::chrono::steady_clock::now();
-    Answers a;
-    {
-        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
-        RunPlan plan;
-        plan.frames = 200;
-        plan.mode = VK_PRESENT_MODE_MAILBOX_KHR;
-        plan.before_frame = [&](uint32_t frame) {
-            if (frame == 10) {
-                xcb_destroy_window(window->connection, window->window);
-                xcb_flush(window->connection);
-            }
-        };
-        a = app.run(plan);
-    }
+    std::chrono::steady_clock::duration took{};
+    const Answers a = run_broken_at_frame_10(
+        *window, 200, VK_PRESENT_MODE_MAILBOX_KHR,
+        [&] {
+            xcb_destroy_window(window->connection, window->window);
+            xcb_flush(window->connection);
+        },
+        &took);
     EXPECT_EQ(a.last_result, VK_ERROR_SURFACE_LOST_KHR);
     EXPECT_LT(a.frames_presented, 200U);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+    EXPECT_LT(took, std::chrono::seconds(20));
     xcb_generic_event_t* event = xcb_poll_for_event(window->connection);
     EXPECT_EQ(event, nullptr) << "the layer's X error reached the app, type "
                               << (event != nullptr ? int{event->response_type} : 0);
@@ -306,24 +317,13 @@ TEST_F(XorgErrors, AKilledServerIsALostSurfaceAndNothingHangs) {
     }
     auto window = AppWindow::open(":9", 128, 96);
     ASSERT_NE(window, nullptr);
-    const auto start = std::chrono::steady_clock::now();
-    Answers a;
-    {
-        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
-        RunPlan plan;
-        plan.frames = 200;
-        plan.mode = VK_PRESENT_MODE_FIFO_KHR;
-        plan.before_frame = [&](uint32_t frame) {
-            if (frame == 10) {
-                ::kill(pid, SIGKILL);
-            }
-        };
-        a = app.run(plan);
-    }
+    std::chrono::steady_clock::duration took{};
+    const Answers a = run_broken_at_frame_10(
+        *window, 200, VK_PRESENT_MODE_FIFO_KHR, [&] { ::kill(pid, SIGKILL); }, &took);
     ::waitpid(pid, nullptr, 0);
     EXPECT_EQ(a.last_result, VK_ERROR_SURFACE_LOST_KHR);
     EXPECT_LT(a.frames_presented, 200U);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+    EXPECT_LT(took, std::chrono::seconds(20));
     std::printf("[x11] server killed after 10 frames: %u presented, then VkResult %d\n",
                 a.frames_presented, a.last_result);
 }

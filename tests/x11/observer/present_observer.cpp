@@ -137,12 +137,18 @@ bool send_all(int fd, const uint8_t* data, size_t size, const std::vector<int>& 
     return true;
 }
 
-UniqueFd connect_display(int display) {
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+// The Unix socket of X display :N.
+sockaddr_un display_address(int display) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/.X11-unix/X%d", display);
-    if (!fd || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return addr;
+}
+
+UniqueFd connect_display(int display) {
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const sockaddr_un addr = display_address(display);
+    if (!fd || ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
         return UniqueFd();
     }
     return fd;
@@ -407,11 +413,9 @@ class Connection {
 
 UniqueFd listen_display(int display) {
     UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "/tmp/.X11-unix/X%d", display);
+    const sockaddr_un addr = display_address(display);
     ::unlink(addr.sun_path);
-    if (!fd || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+    if (!fd || ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0 ||
         ::listen(fd.get(), 8) != 0) {
         return UniqueFd();
     }
