@@ -5,7 +5,8 @@
 # syncbridge-x11-observer sits in front of Xorg as display :8 (SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY)
 # and appends one verdict line per client connection to SYNCBRIDGE_TEST_X_OBSERVER_REPORT.
 # Exits with the command's status; Xorg's log is printed when the command fails.
-# usage: xorg_in_vm.sh [--observer BIN [--hold-ms MS] [--content-agnostic]] COMMAND [ARGS...]
+# usage: xorg_in_vm.sh [--observer BIN [--hold-ms MS] [--content-agnostic]
+#          [--png FILE --png-frame K]] COMMAND [ARGS...]
 set -u
 observer='' hold_ms=40 observer_flags=()
 while [ $# -gt 0 ]; do
@@ -13,6 +14,8 @@ while [ $# -gt 0 ]; do
     --observer) observer=$2; shift 2 ;;
     --hold-ms) hold_ms=$2; shift 2 ;;
     --content-agnostic) observer_flags+=(--content-agnostic); shift ;;
+    --png) observer_flags+=(--png "$2"); shift 2 ;;
+    --png-frame) observer_flags+=(--png-frame "$2"); shift 2 ;;
     *) break ;;
   esac
 done

@@ -14,7 +14,9 @@
 //   presents=N stale=S overwritten=O unknown=U pixmaps_live=L
 // (L: DRI3 pixmaps the client made and never freed before it left).
 // usage: syncbridge-x11-observer --listen N --server M [--hold-ms MS] [--content-agnostic]
-//          --report FILE
+//          [--png FILE --png-frame K] --report FILE
+//   --png: the K-th frame (1-based) the first connection to get that far presents, as the
+//   observer read it, to FILE.
 //   listens on /tmp/.X11-unix/XN (display :N), connects each client to display :M.
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +38,8 @@
 
 #include "compositor/content.hpp"
 #include "compositor/frame_colour.hpp"
+#include "compositor/frame_image.hpp"
+#include "compositor/png.hpp"
 #include "kernel/dma_buf.hpp"
 #include "kernel/unique_fd.hpp"
 #include "support/vgem.hpp"
@@ -49,6 +53,7 @@ using kernel::Access;
 using kernel::UniqueFd;
 
 std::atomic<bool> g_stop{false};
+bool g_png_written = false;
 constexpr size_t kMaxFds = 16;
 constexpr auto kWriteWait = std::chrono::seconds(2);
 
@@ -58,6 +63,8 @@ struct Options {
     std::chrono::milliseconds hold{20};
     bool content_agnostic = false;
     std::string report;
+    std::string png;
+    uint32_t png_frame = 0;
 };
 
 struct Pixmap {
@@ -329,6 +336,10 @@ class Connection {
                                        (compositor::frame_pixel(frame) & compositor::kColourMask);
         counts_.stale += stale ? 1 : 0;
         p.last_read_hash = seen.hash;
+        if (!options_.png.empty() && counts_.presents == options_.png_frame && !g_png_written) {
+            write_png(p);  // the first connection's only: later runs (a control) keep it
+            g_png_written = true;
+        }
         if (!p.vgem_handle) {
             auto handle = vgem_.import_dma_buf(p.buffer);
             if (!handle) {
@@ -344,6 +355,17 @@ class Connection {
             return;
         }
         holds_[id] = Hold{*fence, seen.hash, std::nullopt};
+    }
+
+    void write_png(const Pixmap& p) const {
+        constexpr uint32_t kXrgb8888 = 0x34325258;  // depth 24 and 32 pixmaps: BGRX in memory
+        compositor::FrameImage image = compositor::copy_pixels(
+            static_cast<const uint8_t*>(p.map.data()), p.map.size(), p.rect);
+        image.format = kXrgb8888;
+        if (auto written = compositor::write_png(options_.png, image); !written) {
+            std::fprintf(stderr, "observer: %s: %s\n", options_.png.c_str(),
+                         written.error().describe().c_str());
+        }
     }
 
     void finish_hold(uint32_t id) {
@@ -515,6 +537,10 @@ int main(int argc, char** argv) {
             options.server = std::atoi(argv[i]);
         } else if (flag == "--hold-ms") {
             options.hold = std::chrono::milliseconds(std::atoi(argv[i]));
+        } else if (flag == "--png") {
+            options.png = argv[i];
+        } else if (flag == "--png-frame") {
+            options.png_frame = static_cast<uint32_t>(std::atoi(argv[i]));
         } else if (flag == "--report") {
             options.report = argv[i];
         }
