@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -372,6 +373,74 @@ TEST_F(XorgErrors, NothingGrowsOverFramesAndRecreations) {
         "[x11] 1000 frames + 100 swapchains: fds %d -> %d, threads %d -> %d, %u presents "
         "seen, pixmaps left %u\n",
         fds, fds_after_frames, threads, thread_count(), v.presents, v.pixmaps_live);
+}
+
+// The frame-pacing rows for X11 (tools/bench/frame-pacing-x11 runs it; a benchmark, not a
+// test, so disabled by default): frames per second and the CPU time inside acquire and present,
+// syncbridge's strategies beside the driver's own WSI, on Xorg directly (no observer).
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) {
+        return 0;
+    }
+    std::sort(values.begin(), values.end());
+    return values[static_cast<size_t>(p * static_cast<double>(values.size() - 1))];
+}
+
+double mean(const std::vector<double>& values) {
+    double sum = 0;
+    for (double v : values) {
+        sum += v;
+    }
+    return values.empty() ? 0 : sum / static_cast<double>(values.size());
+}
+
+TEST(XorgPacing, DISABLED_Rows) {
+    const char* display = std::getenv("SYNCBRIDGE_TEST_X_DISPLAY");
+    if (display == nullptr) {
+        GTEST_SKIP() << "no SYNCBRIDGE_TEST_X_DISPLAY: run through tests/x11/xorg_in_vm.sh";
+    }
+    ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
+    ::setenv("SYNCBRIDGE_LOG", "warn", 1);
+    const char* frames_env = std::getenv("SYNCBRIDGE_BENCH_FRAMES");
+    const uint32_t frames =
+        frames_env != nullptr ? static_cast<uint32_t>(std::atoi(frames_env)) : 300;
+    struct Row {
+        const char* name;
+        std::vector<const char*> layers;
+        const char* mode;  // SYNCBRIDGE_MODE, or null
+    };
+    const std::vector<Row> rows = {
+        {"gpusim: pass-through (no layer)", {"VK_LAYER_SYNCBRIDGE_gpusim"}, nullptr},
+        {"gpusim: syncbridge import",
+         {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"},
+         "import"},
+        {"gpusim: syncbridge wait",
+         {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"},
+         "wait"},
+    };
+    std::printf("| row | mode | fps | present us mean / p99 | acquire us mean / p99 | frames |\n");
+    std::printf("| --- | --- | ---: | ---: | ---: | ---: |\n");
+    for (const Row& row : rows) {
+        if (row.mode != nullptr) {
+            ::setenv("SYNCBRIDGE_MODE", row.mode, 1);
+        } else {
+            ::unsetenv("SYNCBRIDGE_MODE");
+        }
+        for (VkPresentModeKHR mode : {VK_PRESENT_MODE_FIFO_KHR, VK_PRESENT_MODE_MAILBOX_KHR}) {
+            auto window = AppWindow::open(display, 256, 256);
+            ASSERT_NE(window, nullptr);
+            Answers a;
+            {
+                XcbApp app(*window, row.layers);
+                a = app.run(frames, mode);
+            }
+            std::printf("| %s | %s | %.1f | %.0f / %.0f | %.0f / %.0f | %u |\n", row.name,
+                        mode == VK_PRESENT_MODE_FIFO_KHR ? "fifo" : "mailbox",
+                        a.seconds > 0 ? a.frames_presented / a.seconds : 0.0, mean(a.present_us),
+                        percentile(a.present_us, 0.99), mean(a.acquire_us),
+                        percentile(a.acquire_us, 0.99), a.frames_presented);
+        }
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, LayerOnXorg,

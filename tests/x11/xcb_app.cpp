@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "compositor/frame_colour.hpp"
 
 namespace sb::test::x11 {
@@ -155,6 +157,11 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
         ASSERT_EQ(vkCreateSemaphore(device_, &semaphore_info, nullptr, &semaphore), VK_SUCCESS);
     }
     const VkPipelineStageFlags stage = VK_PIPELINE_STAGE_TRANSFER_BIT;
+    using Clock = std::chrono::steady_clock;
+    const auto micros = [](Clock::duration d) {
+        return std::chrono::duration<double, std::micro>(d).count();
+    };
+    const auto started = Clock::now();
     for (uint32_t i = 0; i < plan.frames; ++i) {
         const uint32_t f = first_frame + i;
         if (plan.before_frame) {
@@ -162,8 +169,10 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
         }
         uint32_t index = 0;
         const VkSemaphore acquire = acquired[i % acquired.size()];
+        auto before = Clock::now();
         a.last_result = vkAcquireNextImageKHR(device_, swapchain, 2'000'000'000, acquire,
                                               VK_NULL_HANDLE, &index);
+        a.acquire_us.push_back(micros(Clock::now() - before));
         a.saw_suboptimal |= a.last_result == VK_SUBOPTIMAL_KHR;
         if (a.last_result != VK_SUCCESS && a.last_result != VK_SUBOPTIMAL_KHR) {
             break;
@@ -186,13 +195,16 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
         present.swapchainCount = 1;
         present.pSwapchains = &swapchain;
         present.pImageIndices = &index;
+        before = Clock::now();
         a.last_result = vkQueuePresentKHR(queue, &present);
+        a.present_us.push_back(micros(Clock::now() - before));
         a.saw_suboptimal |= a.last_result == VK_SUBOPTIMAL_KHR;
         if (a.last_result != VK_SUCCESS && a.last_result != VK_SUBOPTIMAL_KHR) {
             break;
         }
         ++a.frames_presented;
     }
+    a.seconds += std::chrono::duration<double>(Clock::now() - started).count();
     // Every submit of this swapchain's frames done before its semaphores and pool go (a lost
     // surface leaves the app's own work to finish).
     (void)vkWaitForFences(device_, count, done.data(), VK_TRUE, 5'000'000'000);

@@ -24,6 +24,11 @@ struct Answers {
     uint32_t frames_presented = 0;  // presents that gave VK_SUCCESS or VK_SUBOPTIMAL_KHR
     bool saw_suboptimal = false;
     VkResult last_result = VK_ERROR_UNKNOWN;  // the last acquire or present
+    // CPU time inside each vkAcquireNextImageKHR and vkQueuePresentKHR, and the wall time of all
+    // the frames: what tools/bench/frame-pacing-x11 prints.
+    std::vector<double> acquire_us;
+    std::vector<double> present_us;
+    double seconds = 0;
 };
 
 // How run() presents: `frames` per swapchain, `swapchains` swapchains one after the other (each
