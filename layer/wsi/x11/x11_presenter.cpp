@@ -254,6 +254,10 @@ void X11Presenter::handle_event(const xcb_generic_event_t* event) {
             break;
         }
         case XCB_PRESENT_EVENT_IDLE_NOTIFY: {
+            // No idle fence (xshmfence or an XSync fence as PresentPixmap's idle_fence): a
+            // server that reads with its GPU leaves those reads in the dma-buf's fences, where
+            // acquire already waits for them, and a CPU-side fence per image would only add a
+            // shared-memory fd and a wait the GPU can do instead.
             const auto* idle = reinterpret_cast<const xcb_present_idle_notify_event_t*>(event);
             const auto found = std::find(pixmaps_.begin(), pixmaps_.end(), idle->pixmap);
             if (found != pixmaps_.end()) {
