@@ -26,7 +26,12 @@ struct ServerInfo {
     bool dma_bufs = false;  // DRI3 1.x and Present 1.x
 };
 
-kernel::Result<ServerInfo> query_server(xcb_connection_t* connection, xcb_window_t window) {
+// What to ask: the window's geometry alone (the current extent: one round-trip), or with the
+// server's DRI3 and Present versions.
+enum class Ask { geometry, geometry_and_versions };
+
+kernel::Result<ServerInfo> query_server(xcb_connection_t* connection, xcb_window_t window,
+                                        Ask ask) {
     ServerInfo info;
     // xcb_get_extension_data() waits for QueryExtension unless the answer is already in: ask
     // without waiting, and read it once the server has answered.
@@ -40,7 +45,7 @@ kernel::Result<ServerInfo> query_server(xcb_connection_t* connection, xcb_window
     xcb_generic_error_t* error = nullptr;
     info.geometry.reset(xcb_get_geometry_reply(connection, geometry_cookie, &error));
     info.geometry_error.reset(error);
-    if (!info.geometry || !server_takes_dma_bufs(connection)) {
+    if (ask == Ask::geometry || !info.geometry || !server_takes_dma_bufs(connection)) {
         return info;
     }
     const auto dri3_cookie = xcb_dri3_query_version(connection, 1, 2);
@@ -124,7 +129,7 @@ bool server_takes_dma_bufs(xcb_connection_t* connection) {
 
 VkResult X11Surface::query_formats(std::vector<FormatModifier>* formats) {
     formats->clear();
-    auto server = query_server(connection_, window_);
+    auto server = query_server(connection_, window_, Ask::geometry_and_versions);
     if (!server) {
         SB_LOG(error, "x11: querying the X server: %s", server.error().describe().c_str());
         return vk_result_for_consumer_error(server.error());
@@ -169,7 +174,7 @@ VkResult X11Surface::query_formats(std::vector<FormatModifier>* formats) {
 }
 
 bool X11Surface::current_extent(VkExtent2D* extent) {
-    auto server = query_server(connection_, window_);
+    auto server = query_server(connection_, window_, Ask::geometry);
     if (!server || !server->geometry) {
         // The window or the server is gone (or silent): the swapchain's creation will say so.
         return false;
