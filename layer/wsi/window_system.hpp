@@ -5,7 +5,7 @@
 // What each side owns: the swapchain decides when an image may be written and read (every sync
 // decision); the window system answers the surface queries that depend on the window system
 // (size, present modes, formats) and paces presents by the display's own clock (Wayland frame
-// callbacks, X11 Present's MSC), because only it knows that clock.
+// callbacks, X11 Present's CompleteNotify), because only it knows that clock.
 //
 // Threading: a Presenter's events (release, resize) are delivered on a thread the window system
 // owns, and never after the Presenter is destroyed. on_lost() is the exception: a present() that

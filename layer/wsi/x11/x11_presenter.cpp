@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <xcb/dri3.h>
 #include <xcb/present.h>
+#include <xcb/xcbext.h>
 
 #include <algorithm>
 #include <new>

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <xcb/xcb.h>
-#include <xcb/xcbext.h>
 
 #include <atomic>
 #include <chrono>
