@@ -79,6 +79,7 @@ const char* usage() {
            "  --format FOURCC[:MOD]    advertise a format (repeatable; default AR24 XR24 AB24\n"
            "                           XB24, all LINEAR); FOURCC as 4 characters or a number\n"
            "  --reject-format FOURCC   advertise it, then refuse every buffer of that format\n"
+           "  --wl-drm DEVICE          offer wl_drm v2 naming this DRM node (Xwayland's DRI3)\n"
            "  --never-release          misbehave: never send wl_buffer.release\n"
            "  --release-twice          misbehave: send every wl_buffer.release twice\n"
            "  --vanish-after N         misbehave: vanish after N commits\n"
@@ -181,6 +182,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                 return bad();
             }
             options.formats.push_back(format);
+        } else if (flag == "--wl-drm") {
+            if (value.empty()) {
+                return bad();
+            }
+            options.wl_drm_device = value;
         } else if (flag == "--reject-format") {
             if (!parse_fourcc(value, options.reject_format)) {
                 return bad();

@@ -93,6 +93,11 @@ struct Options {
     // for create, the protocol error invalid_wl_buffer for create_immed. 0: none.
     uint32_t reject_format = 0;
 
+    // --- wl_drm v2 (Xwayland's way to its DRI3) ----------------------------------------------
+    // The DRM node wl_drm's `device` event names (e.g. /dev/dri/renderD128); empty: no wl_drm
+    // global. Its buffers (create_prime_buffer) are checked like linux-dmabuf's.
+    std::string wl_drm_device;
+
     // --- misbehaviour ----------------------------------------------------------------------
     ReleaseMisbehaviour release_misbehaviour = ReleaseMisbehaviour::none;
     uint64_t vanish_after_commits = 0;  // 0: never

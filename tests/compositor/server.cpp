@@ -7,9 +7,11 @@
 
 #include "compositor/composite.hpp"
 #include "compositor/linux_dmabuf.hpp"
+#include "compositor/output.hpp"
 #include "compositor/presentation.hpp"
 #include "compositor/surface.hpp"
 #include "compositor/vblank.hpp"
+#include "compositor/wl_drm.hpp"
 #include "compositor/xdg_shell.hpp"
 
 namespace sb::compositor {
@@ -74,6 +76,18 @@ kernel::Status Server::init() {
         }
         globals_.push_back(global);
     }
+    if (!options.wl_drm_device.empty()) {
+        auto created = WlDrm::create(*this);
+        if (!created) {
+            return created.error();
+        }
+        wl_drm.reset(*created);
+        wl_global* output = output_create(*this);
+        if (output == nullptr) {
+            return kernel::Error{ENOMEM, "wl_global_create(wl_output)"};
+        }
+        globals_.push_back(output);
+    }
     client_created_.listener.notify = &Server::on_client_created;
     wl_display_add_client_created_listener(display, &client_created_.listener);
     return {};
@@ -103,6 +117,7 @@ void Server::shutdown() {
         wl_global_destroy(global);
     }
     globals_.clear();
+    wl_drm.reset();
     if (client_created_.listener.notify != nullptr) {
         wl_list_remove(&client_created_.listener.link);
         client_created_.listener.notify = nullptr;

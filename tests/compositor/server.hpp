@@ -21,6 +21,7 @@ namespace sb::compositor {
 class CompositeJobs;
 class Surface;
 class Vblank;
+class WlDrm;
 class XdgToplevel;
 
 // The compositor's own GEM handles for client dma-bufs, on its vgem fd, for attaching read
@@ -67,6 +68,7 @@ struct Server {
     std::optional<GemImports> gem;
     std::unique_ptr<CompositeJobs> composites;
     std::unique_ptr<Vblank> vblank;
+    std::unique_ptr<WlDrm> wl_drm;  // present when options.wl_drm_device is set
 
     std::vector<Surface*> surfaces;       // registered by Surface's constructor/destructor
     std::vector<XdgToplevel*> toplevels;  // likewise
