@@ -30,8 +30,8 @@ void output_bind(wl_client* client, void* data, uint32_t version, uint32_t id) {
     const int32_t height = server.options.height > 0 ? server.options.height : 768;
     wl_output_send_geometry(resource, 0, 0, 0, 0, WL_OUTPUT_SUBPIXEL_UNKNOWN, "syncbridge",
                             "test compositor", WL_OUTPUT_TRANSFORM_NORMAL);
-    wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED, width,
-                        height, static_cast<int32_t>(1'000'000 / server.options.refresh_ms));
+    wl_output_send_mode(resource, WL_OUTPUT_MODE_CURRENT | WL_OUTPUT_MODE_PREFERRED, width, height,
+                        static_cast<int32_t>(1'000'000 / server.options.refresh_ms));
     if (version >= WL_OUTPUT_SCALE_SINCE_VERSION) {
         wl_output_send_scale(resource, 1);
     }

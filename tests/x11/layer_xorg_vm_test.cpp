@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "support/fd_count.hpp"
+#include "x11/x_server.hpp"
 #include "x11/xcb_app.hpp"
-#include "x11/xvfb_server.hpp"
 
 namespace sb::test::x11 {
 namespace {

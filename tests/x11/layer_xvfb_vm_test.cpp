@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "x11/x_server.hpp"
 #include "x11/xcb_app.hpp"
-#include "x11/xvfb_server.hpp"
 
 namespace sb::test::x11 {
 namespace {
@@ -21,7 +21,7 @@ TEST(LayerOnXvfb, WithoutDri3TheDriverPresentsAsWithoutTheLayer) {
     ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
     ::setenv("SYNCBRIDGE_MODE", "import", 1);  // the device is bridged, not passed through
     std::string error;
-    auto server = XvfbServer::start(10s, &error);
+    auto server = XServer::start_xvfb(10s, &error);
     ASSERT_NE(server, nullptr) << error;
     auto window = AppWindow::open(server->display(), 160, 120);
     ASSERT_NE(window, nullptr);

@@ -9,7 +9,7 @@
 #include <chrono>
 
 #include "wsi/x11/x11_surface.hpp"
-#include "x11/xvfb_server.hpp"
+#include "x11/x_server.hpp"
 
 namespace sb::test::x11 {
 namespace {
@@ -22,7 +22,7 @@ class X11Surface_ : public ::testing::Test {
   protected:
     void SetUp() override {
         std::string error;
-        server_ = XvfbServer::start(10s, &error);
+        server_ = XServer::start_xvfb(10s, &error);
         ASSERT_NE(server_, nullptr) << error;
         app_ = AppWindow::open(server_->display(), 200, 150);
         ASSERT_NE(app_, nullptr) << "cannot connect to " << server_->display();
@@ -37,7 +37,7 @@ class X11Surface_ : public ::testing::Test {
         std::free(event);
     }
 
-    std::unique_ptr<XvfbServer> server_;
+    std::unique_ptr<XServer> server_;
     std::unique_ptr<AppWindow> app_;
     std::unique_ptr<X11Surface> surface_;
 };

@@ -11,7 +11,7 @@
 #include <functional>
 #include <vector>
 
-#include "x11/xvfb_server.hpp"
+#include "x11/x_server.hpp"
 
 namespace sb::test::x11 {
 

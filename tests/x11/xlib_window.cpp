@@ -4,8 +4,8 @@
 #define VK_USE_PLATFORM_XLIB_KHR
 #include <vulkan/vulkan.h>
 
+#include "x11/x_server.hpp"
 #include "x11/xcb_app.hpp"
-#include "x11/xvfb_server.hpp"
 
 namespace sb::test::x11 {
 

@@ -1,0 +1,148 @@
+// Through the loader, in the test VM: an XCB app on Xwayland, Xwayland on the test compositor.
+// The compositor offers wl_drm (naming vgem's render node), so Xwayland's glamor runs there and
+// offers DRI3 and Present; syncbridge over gpusim presents the app's dma-bufs as DRI3 pixmaps,
+// and Xwayland hands those very buffers to the compositor (a flip: the window's wl_surface gets
+// the pixmap's wl_buffer). The compositor honours implicit sync and checks every frame, as for
+// Wayland clients (tests/compositor/README.md): so the whole X11 path is judged end to end by a
+// consumer that waits for fences. The control (fence transfers off) must show the corruption.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <xf86drm.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "compositor/compositor.hpp"
+#include "kernel/unique_fd.hpp"
+#include "x11/x_server.hpp"
+#include "x11/xcb_app.hpp"
+
+namespace sb::test::x11 {
+namespace {
+
+// vgem's render node: Mesa's GBM falls back to kms_swrast there, which is what glamor runs on.
+std::string vgem_render_node() {
+    for (int minor = 128; minor < 144; ++minor) {
+        std::string path = "/dev/dri/renderD" + std::to_string(minor);
+        const kernel::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+        if (!fd) {
+            continue;
+        }
+        drmVersionPtr version = drmGetVersion(fd.get());
+        const bool vgem = version != nullptr && std::strcmp(version->name, "vgem") == 0;
+        drmFreeVersion(version);
+        if (vgem) {
+            return path;
+        }
+    }
+    return {};
+}
+
+struct Case {
+    VkPresentModeKHR mode;
+    bool bridged;
+    const char* strategy = "import";  // SYNCBRIDGE_MODE: import or wait
+};
+
+class OnXwayland : public ::testing::TestWithParam<Case> {
+  protected:
+    void SetUp() override {
+        const std::string node = vgem_render_node();
+        if (node.empty()) {
+            GTEST_SKIP() << "no vgem render node: run in the test VM";
+        }
+        compositor::Options options;
+        options.wl_drm_device = node;
+        options.first_frame.reset();  // the first frame Xwayland shows sets the expectation
+        // FIFO: every frame, in order; MAILBOX and IMMEDIATE may replace queued frames.
+        options.frame_step = GetParam().mode == VK_PRESENT_MODE_FIFO_KHR ? 1 : 0;
+        auto started = compositor::Compositor::start(options);
+        ASSERT_TRUE(started) << started.error().describe();
+        compositor_ = std::move(started).value();
+        std::string error;
+        xwayland_ =
+            XServer::start_xwayland(compositor_->socket_name(), std::chrono::seconds(30), &error);
+        ASSERT_NE(xwayland_, nullptr) << error;
+    }
+    void TearDown() override {
+        xwayland_.reset();
+        compositor_.reset();
+    }
+    std::unique_ptr<compositor::Compositor> compositor_;
+    std::unique_ptr<XServer> xwayland_;
+};
+
+TEST_P(OnXwayland, EveryFrameTheCompositorGetsIsWholeAndNeverOverwritten) {
+    const Case& c = GetParam();
+    ::setenv("VK_ADD_LAYER_PATH", SYNCBRIDGE_MANIFEST_DIR ":" GPUSIM_MANIFEST_DIR, 1);
+    ::setenv("SYNCBRIDGE_MODE", c.strategy, 1);
+    ::setenv("SYNCBRIDGE_LOG", "debug", 1);  // read once per process: the same in every case
+    ::setenv("GPUSIM_LATENCY_MS", "16", 1);
+    ::setenv("GPUSIM_JITTER_MS", "16", 1);
+    if (c.bridged) {
+        ::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
+    } else {
+        ::setenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER", "1", 1);
+    }
+    constexpr uint32_t kFrames = 300;
+    testing::internal::CaptureStderr();
+    Answers a;
+    {
+        auto window = AppWindow::open(xwayland_->display(), 128, 96);
+        ASSERT_NE(window, nullptr) << "cannot connect to Xwayland at " << xwayland_->display();
+        XcbApp app(*window, {"VK_LAYER_SYNCBRIDGE_wsi", "VK_LAYER_SYNCBRIDGE_gpusim"});
+        a = app.run(kFrames, c.mode);
+    }
+    ::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
+    // Every frame read is judged once its composite (the read fence's hold) is over.
+    const bool settled = compositor_->wait_until(
+        [](const compositor::Counters& k) {
+            return k.frames_checked > 0 &&
+                   k.read_fences_signalled + k.read_fences_refused >= k.frames_checked;
+        },
+        std::chrono::seconds(10));
+    const std::string log = testing::internal::GetCapturedStderr();
+    const compositor::Counters k = compositor_->counters();
+    std::printf(
+        "[x11] Xwayland on the test compositor, gpusim, mode %d, %s, %s: %u frames presented; "
+        "compositor: %llu frames read, %llu stale, %llu torn, %llu overwritten, %llu skipped, "
+        "%llu write-fence waits\n",
+        c.mode, c.strategy, c.bridged ? "bridged" : "control", a.frames_presented,
+        static_cast<unsigned long long>(k.frames_checked), static_cast<unsigned long long>(k.stale),
+        static_cast<unsigned long long>(k.torn), static_cast<unsigned long long>(k.overwrites),
+        static_cast<unsigned long long>(k.skipped), static_cast<unsigned long long>(k.fence_waits));
+    EXPECT_TRUE(settled) << compositor_->summary();
+    EXPECT_NE(log.find("pixmaps from the swapchain's dma-bufs"), std::string::npos)
+        << "the layer did not present to Xwayland itself; its log:\n"
+        << log;
+    EXPECT_EQ(a.frames_presented, kFrames) << "VkResult " << a.last_result;
+    // Xwayland flipped the app's own buffers to the compositor: nothing reached it as a copy.
+    EXPECT_EQ(k.commits, k.frames_checked) << compositor_->summary();
+    if (c.mode == VK_PRESENT_MODE_FIFO_KHR) {
+        EXPECT_EQ(k.frames_checked, kFrames) << "FIFO shows every frame";
+    } else {
+        EXPECT_GT(k.frames_checked, 0U);
+    }
+    if (c.bridged) {
+        EXPECT_EQ(k.sync_errors(), 0U) << compositor_->summary();
+        EXPECT_EQ(k.wait_timeouts, 0U);
+    } else {
+        EXPECT_GT(k.stale + k.overwrites, 0U) << "the control did not bite";
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, OnXwayland,
+                         ::testing::Values(Case{VK_PRESENT_MODE_FIFO_KHR, true},
+                                           Case{VK_PRESENT_MODE_MAILBOX_KHR, true},
+                                           Case{VK_PRESENT_MODE_IMMEDIATE_KHR, true},
+                                           Case{VK_PRESENT_MODE_FIFO_KHR, true, "wait"},
+                                           Case{VK_PRESENT_MODE_FIFO_KHR, false},
+                                           Case{VK_PRESENT_MODE_FIFO_KHR, false, "wait"}));
+
+}  // namespace
+}  // namespace sb::test::x11
