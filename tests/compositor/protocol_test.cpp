@@ -10,11 +10,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
+#include <vector>
 
 #include "compositor/compositor.hpp"
 #include "compositor/test_client.hpp"
 #include "kernel/unique_fd.hpp"
 #include "linux-dmabuf-unstable-v1-client-protocol.h"
+#include "wl-drm-client-protocol.h"
 
 namespace sb::compositor {
 namespace {
@@ -267,6 +270,119 @@ TEST(CompositorProtocol, StartFailsWithoutARuntimeDirectory) {
     auto compositor = Compositor::start(options);
     ::setenv("XDG_RUNTIME_DIR", saved.c_str(), 1);
     EXPECT_FALSE(compositor.ok());
+}
+
+// wl_drm, as Xwayland binds it: what it announces, and the requests it refuses. The device is
+// any node the compositor can open (no DRM here); buffers are tried with a memfd.
+struct WlDrmClient {
+    wl_registry* registry = nullptr;
+    wl_drm* drm = nullptr;
+    std::string device;
+    std::vector<uint32_t> formats;
+    uint32_t capabilities = 0;
+
+    WlDrmClient() = default;
+    WlDrmClient(const WlDrmClient&) = delete;
+    WlDrmClient& operator=(const WlDrmClient&) = delete;
+    ~WlDrmClient() {
+        if (drm != nullptr) {
+            wl_drm_destroy(drm);
+        }
+        if (registry != nullptr) {
+            wl_registry_destroy(registry);
+        }
+    }
+    void bind(TestClient& client);
+};
+
+WlDrmClient& wl_drm_client(void* data) {
+    return *static_cast<WlDrmClient*>(data);
+}
+
+const wl_drm_listener kWlDrmListener = {
+    [](void* data, wl_drm* /*drm*/, const char* name) { wl_drm_client(data).device = name; },
+    [](void* data, wl_drm* /*drm*/, uint32_t format) {
+        wl_drm_client(data).formats.push_back(format);
+    },
+    [](void* /*data*/, wl_drm* /*drm*/) {},
+    [](void* data, wl_drm* /*drm*/, uint32_t value) { wl_drm_client(data).capabilities = value; },
+};
+
+const wl_registry_listener kWlDrmRegistryListener = {
+    [](void* data, wl_registry* registry, uint32_t name, const char* interface, uint32_t version) {
+        WlDrmClient& self = wl_drm_client(data);
+        if (std::string_view(interface) == wl_drm_interface.name) {
+            self.drm =
+                static_cast<wl_drm*>(wl_registry_bind(registry, name, &wl_drm_interface, version));
+            wl_drm_add_listener(self.drm, &kWlDrmListener, &self);
+        }
+    },
+    [](void* /*data*/, wl_registry* /*registry*/, uint32_t /*name*/) {},
+};
+
+void WlDrmClient::bind(TestClient& client) {
+    registry = wl_display_get_registry(client.display());
+    wl_registry_add_listener(registry, &kWlDrmRegistryListener, this);
+}
+
+TEST(CompositorProtocol, WlDrmAndAnOutputOnlyWhenAsked) {
+    auto compositor = start(host_options());
+    ASSERT_NE(compositor, nullptr);
+    auto client = connect(*compositor);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->globals().count("wl_drm"), 0u);
+    EXPECT_EQ(client->globals().count("wl_output"), 0u);
+}
+
+TEST(CompositorProtocol, WlDrmNamesTheDeviceAndTheLinearFormats) {
+    Options options = host_options();
+    options.wl_drm_device = "/dev/null";
+    auto compositor = start(options);
+    ASSERT_NE(compositor, nullptr);
+    auto client = connect(*compositor);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->globals().at("wl_drm"), 2u);
+    EXPECT_EQ(client->globals().at("wl_output"), 2u);
+    WlDrmClient drm;
+    drm.bind(*client);
+    ASSERT_TRUE(client->roundtrip(2s));
+    ASSERT_TRUE(client->roundtrip(2s));
+    ASSERT_NE(drm.drm, nullptr);
+    EXPECT_EQ(drm.device, "/dev/null");
+    std::vector<uint32_t> expected;
+    for (const DmabufFormat& f : effective_formats(compositor->options())) {
+        expected.push_back(f.fourcc);
+    }
+    EXPECT_EQ(drm.formats, expected);
+    EXPECT_EQ(drm.capabilities, static_cast<uint32_t>(WL_DRM_CAPABILITY_PRIME));
+}
+
+TEST(CompositorProtocol, WlDrmRefusesGemNamesAndFdsThatAreNotDmaBufs) {
+    Options options = host_options();
+    options.wl_drm_device = "/dev/null";
+    auto compositor = start(options);
+    ASSERT_NE(compositor, nullptr);
+    for (const bool prime : {false, true}) {
+        SCOPED_TRACE(prime ? "create_prime_buffer (a memfd)" : "create_buffer (a GEM name)");
+        auto client = connect(*compositor);
+        ASSERT_NE(client, nullptr);
+        WlDrmClient drm;
+        drm.bind(*client);
+        ASSERT_TRUE(client->roundtrip(2s));
+        ASSERT_NE(drm.drm, nullptr);
+        kernel::UniqueFd memfd = memfd_image();
+        wl_buffer* buffer =
+            prime ? wl_drm_create_prime_buffer(drm.drm, memfd.get(), 64, 64, DRM_FORMAT_ARGB8888, 0,
+                                               64 * 4, 0, 0, 0, 0)
+                  : wl_drm_create_buffer(drm.drm, 1, 64, 64, 64 * 4, DRM_FORMAT_ARGB8888);
+        EXPECT_FALSE(client->roundtrip(2s));
+        EXPECT_EQ(client->connection_error(), EPROTO);
+        const auto [interface, code] = client->protocol_error();
+        EXPECT_EQ(interface, "wl_drm");
+        EXPECT_EQ(code, static_cast<uint32_t>(WL_DRM_ERROR_INVALID_NAME));
+        wl_buffer_destroy(buffer);
+    }
+    EXPECT_EQ(compositor->counters().buffers_rejected, 1u);
 }
 
 }  // namespace
