@@ -57,40 +57,12 @@ std::optional<DmaBuf> from_udmabuf(size_t size) {
     return DmaBuf(UniqueFd(fd));
 }
 
-// A dumb buffer of the card node at `path`: an image to DRM; as plain memory, rows of one page.
-std::optional<DmaBuf> dumb_buffer_on(const std::string& path, size_t size) {
-    UniqueFd card(::open(path.c_str(), O_RDWR | O_CLOEXEC));
-    if (!card) {
-        return std::nullopt;
-    }
-    drm_mode_create_dumb create{};
-    create.width = kPageSize / 4;
-    create.height = static_cast<uint32_t>(size / kPageSize);
-    create.bpp = 32;
-    if (!checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create, "CREATE_DUMB")) {
-        return std::nullopt;
-    }
-    drm_prime_handle prime{};
-    prime.handle = create.handle;
-    prime.flags = DRM_CLOEXEC | DRM_RDWR;
-    prime.fd = -1;
-    const bool exported =
-        checked_ioctl(card.get(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime, "PRIME").ok();
-    // The dma-buf keeps the buffer alive; the handle is not needed once it exists.
-    drm_mode_destroy_dumb destroy{create.handle};
-    (void)checked_ioctl(card.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy, "DESTROY");
-    if (!exported) {
-        return std::nullopt;
-    }
-    return DmaBuf(UniqueFd(prime.fd));
-}
-
 std::optional<DmaBuf> from_dumb_buffer(size_t size, std::string* source) {
     for (int minor = 0; minor < 16; ++minor) {
         const std::string path = "/dev/dri/card" + std::to_string(minor);
-        if (auto buffer = dumb_buffer_on(path, size)) {
+        if (auto buffer = allocate_dumb_buffer(path, size)) {
             *source = path + " dumb buffer";
-            return buffer;
+            return std::move(buffer).value();
         }
     }
     return std::nullopt;
@@ -117,8 +89,8 @@ Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device) {
     DmaBufAllocation out;
     if (consumer_device != 0) {
         if (auto card = card_node_of(consumer_device)) {
-            if (auto dumb = dumb_buffer_on(*card, rounded)) {
-                out.buffer = std::move(*dumb);
+            if (auto dumb = allocate_dumb_buffer(*card, rounded)) {
+                out.buffer = std::move(dumb).value();
                 out.source = *card + " dumb buffer (the consumer's device)";
                 return out;
             }
@@ -139,6 +111,37 @@ Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device) {
         return out;
     }
     return Error{ENODEV, "allocate a dma-buf (no dma-heap, udmabuf or DRM dumb buffers)"};
+}
+
+// A dumb buffer is an image to DRM; as plain memory, rows of one page.
+Result<DmaBuf> allocate_dumb_buffer(const std::string& card_path, size_t size) {
+    UniqueFd card(::open(card_path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!card) {
+        return last_error("open(DRM card node)");
+    }
+    drm_mode_create_dumb create{};
+    create.width = kPageSize / 4;
+    create.height = static_cast<uint32_t>(size / kPageSize);
+    create.bpp = 32;
+    if (auto st = checked_ioctl(card.get(), DRM_IOCTL_MODE_CREATE_DUMB, &create,
+                                "DRM_IOCTL_MODE_CREATE_DUMB");
+        !st) {
+        return st.error();
+    }
+    drm_prime_handle prime{};
+    prime.handle = create.handle;
+    prime.flags = DRM_CLOEXEC | DRM_RDWR;
+    prime.fd = -1;
+    auto exported = checked_ioctl(card.get(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &prime,
+                                  "DRM_IOCTL_PRIME_HANDLE_TO_FD");
+    // The dma-buf keeps the buffer alive; the handle is not needed once it exists.
+    drm_mode_destroy_dumb destroy{create.handle};
+    (void)checked_ioctl(card.get(), DRM_IOCTL_MODE_DESTROY_DUMB, &destroy,
+                        "DRM_IOCTL_MODE_DESTROY_DUMB");
+    if (!exported) {
+        return exported.error();
+    }
+    return DmaBuf(UniqueFd(prime.fd));
 }
 
 }  // namespace sb::kernel

@@ -25,4 +25,8 @@ struct DmaBufAllocation {
 // it allocated itself, while some importers mishandle foreign memory.
 Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device = 0);
 
+// At least `size` bytes (a multiple of the page size) as a dumb buffer of the DRM card node at
+// `card_path`: memory of that device, as a discrete GPU's would be.
+Result<DmaBuf> allocate_dumb_buffer(const std::string& card_path, size_t size);
+
 }  // namespace sb::kernel

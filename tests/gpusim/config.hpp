@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace sb::gpusim {
 
@@ -16,6 +17,9 @@ struct Config {
     bool blocking_export = false;
     // GPUSIM_DMA_BUF_EXPORT=0: dma-buf memory can be imported but not exported (the Mali case).
     bool dma_buf_export = true;
+    // GPUSIM_MEMORY_DEVICE=/dev/dri/cardN: dma-buf memory is that device's (its dumb buffers),
+    // as a discrete GPU's memory is its own, instead of vgem's. Empty: vgem.
+    std::string memory_device;
 };
 
 Config read_config();

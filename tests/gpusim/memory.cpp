@@ -14,6 +14,7 @@
 #include "gpusim/guard.hpp"
 #include "gpusim/log.hpp"
 #include "gpusim/state.hpp"
+#include "kernel/dma_buf_allocator.hpp"
 
 namespace sb::gpusim {
 namespace {
@@ -31,8 +32,13 @@ VkResult fd_error(const kernel::Error& error) {
                                                             : VK_ERROR_OUT_OF_HOST_MEMORY;
 }
 
-// A new vgem buffer of `size` bytes (a multiple of the page size), as a dma-buf.
-kernel::Result<kernel::DmaBuf> new_vgem_buffer(test::Vgem& vgem, VkDeviceSize size) {
+// A new buffer of `size` bytes (a multiple of the page size), as a dma-buf: vgem's, or the
+// GPUSIM_MEMORY_DEVICE's.
+kernel::Result<kernel::DmaBuf> new_device_buffer(Device& dev, VkDeviceSize size) {
+    if (!dev.config.memory_device.empty()) {
+        return kernel::allocate_dumb_buffer(dev.config.memory_device, size);
+    }
+    test::Vgem& vgem = *dev.vgem;
     // Rows of one page each: vgem's dumb buffers are width x height x bpp.
     constexpr uint32_t kPage = 4096;
     auto bo = vgem.create_dumb(kPage / 4, static_cast<uint32_t>(size / kPage), 32);
@@ -122,7 +128,7 @@ VkResult allocate_dma_buf(Device& dev, const VkMemoryAllocateInfo& info,
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;
     }
     if (importing == nullptr) {
-        auto buffer = new_vgem_buffer(*dev.vgem, size);
+        auto buffer = new_device_buffer(dev, size);
         if (!buffer) {
             GPUSIM_LOG(error, "vkAllocateMemory: %s", buffer.error().describe().c_str());
             return VK_ERROR_OUT_OF_DEVICE_MEMORY;

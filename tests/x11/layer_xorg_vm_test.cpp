@@ -84,6 +84,9 @@ struct Observed {
     VkPresentModeKHR mode;
     bool bridged;
     const char* strategy = "import";  // SYNCBRIDGE_MODE: import or wait
+    // gpusim's memory on Xorg's own device (GPUSIM_MEMORY_DEVICE, as a discrete GPU's would
+    // be): Xorg then takes the driver's buffers, and the layer must use them as they are.
+    bool server_memory = false;
 };
 
 struct Verdict {
@@ -147,22 +150,44 @@ TEST_P(ObservedOnXorg, EveryFrameIsWholeAndNeverOverwritten) {
     } else {
         ::setenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER", "1", 1);
     }
+    const char* server_card = std::getenv("SYNCBRIDGE_TEST_X_SERVER_CARD");
+    if (GetParam().server_memory) {
+        if (server_card == nullptr || std::getenv("SYNCBRIDGE_TEST_X_DRIVER") != nullptr) {
+            GTEST_SKIP() << "gpusim on Xorg's device: run over gpusim through xorg_in_vm.sh";
+        }
+        ::setenv("GPUSIM_MEMORY_DEVICE", server_card, 1);
+    }
     constexpr uint32_t kFrames = 300;
     const size_t before = line_count(report);
     Answers a;
+    testing::internal::CaptureStderr();
     {
         auto window = AppWindow::open(display, 128, 96);
-        ASSERT_NE(window, nullptr) << "cannot connect to the observer at " << display;
+        if (window == nullptr) {
+            (void)testing::internal::GetCapturedStderr();
+            FAIL() << "cannot connect to the observer at " << display;
+        }
         XcbApp app(*window, app_layers());
         a = app.run(kFrames, GetParam().mode);
     }
+    const std::string log = testing::internal::GetCapturedStderr();
     ::unsetenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
+    ::unsetenv("GPUSIM_MEMORY_DEVICE");
+    // Where the swapchain's memory came from: the driver's own when it is on Xorg's device.
+    const bool driver_memory = log.find(", driver memory, ") != std::string::npos;
+    EXPECT_EQ(driver_memory, GetParam().server_memory)
+        << (driver_memory ? "Xorg took the driver's memory"
+                          : "the layer allocated on Xorg's device")
+        << "; the layer's log:\n"
+        << log;
     const auto verdict = verdict_after(report, before, std::chrono::seconds(5));
     ASSERT_TRUE(verdict.has_value()) << "the observer gave no verdict for this connection";
     std::printf(
         "[x11] observed on Xorg, %s, mode %d, %s, %s: %u frames presented; observer: %u presents, "
         "%u stale, %u overwritten, %u unknown\n",
-        std::getenv("SYNCBRIDGE_TEST_X_DRIVER") != nullptr ? "lavapipe 25" : "gpusim",
+        std::getenv("SYNCBRIDGE_TEST_X_DRIVER") != nullptr ? "lavapipe 25"
+        : GetParam().server_memory                         ? "gpusim on Xorg's device"
+                                                           : "gpusim",
         GetParam().mode, GetParam().strategy, GetParam().bridged ? "bridged" : "control",
         a.frames_presented, verdict->presents, verdict->stale, verdict->overwritten,
         verdict->unknown);
@@ -184,7 +209,11 @@ INSTANTIATE_TEST_SUITE_P(Modes, ObservedOnXorg,
                                            Observed{VK_PRESENT_MODE_FIFO_KHR, true, "wait"},
                                            Observed{VK_PRESENT_MODE_MAILBOX_KHR, true, "wait"},
                                            Observed{VK_PRESENT_MODE_FIFO_KHR, false},
-                                           Observed{VK_PRESENT_MODE_MAILBOX_KHR, false}));
+                                           Observed{VK_PRESENT_MODE_MAILBOX_KHR, false},
+                                           Observed{VK_PRESENT_MODE_FIFO_KHR, true, "import", true},
+                                           Observed{VK_PRESENT_MODE_FIFO_KHR, true, "wait", true},
+                                           Observed{VK_PRESENT_MODE_FIFO_KHR, false, "import",
+                                                    true}));
 
 // An Xlib app (vkCreateXlibSurfaceKHR on an Xlib Display): the same X11 surface underneath, on
 // the Display's xcb connection, judged the same way.

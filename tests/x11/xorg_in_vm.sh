@@ -70,7 +70,8 @@ if [ -n "$observer" ]; then
   done
   export SYNCBRIDGE_TEST_X_OBSERVED_DISPLAY=:8
 fi
-DISPLAY=:7 SYNCBRIDGE_TEST_X_DISPLAY=:7 "$@"
+# The server's card: gpusim can put its memory there (GPUSIM_MEMORY_DEVICE).
+DISPLAY=:7 SYNCBRIDGE_TEST_X_DISPLAY=:7 SYNCBRIDGE_TEST_X_SERVER_CARD=$card "$@"
 status=$?
 if [ -n "$observer_pid" ]; then
   kill "$observer_pid" 2>/dev/null
