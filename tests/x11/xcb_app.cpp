@@ -1,12 +1,104 @@
 #include "x11/xcb_app.hpp"
 
 #include <gtest/gtest.h>
+#include <xcb/present.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "compositor/frame_colour.hpp"
 
 namespace sb::test::x11 {
+
+namespace {
+
+// The app's own view of its window's presents: PresentCompleteNotify on an event context of its
+// own, delivered to a special-event queue, so that the layer's events (on its own context) and
+// the app's event loop are untouched. A thread of its own takes each event as it arrives: the
+// completion time is the server's ust where it gives one, else the arrival (Xorg on the VM's
+// CRTC-less virtio-gpu completes with ust 0), at most the 1 ms poll late.
+class CompletionWatch {
+  public:
+    CompletionWatch(xcb_connection_t* connection, xcb_window_t window)
+        : connection_(connection), window_(window) {
+        const xcb_query_extension_reply_t* present =
+            xcb_get_extension_data(connection_, &xcb_present_id);
+        if (present == nullptr || present->present == 0) {
+            return;
+        }
+        event_id_ = xcb_generate_id(connection_);
+        queue_ = xcb_register_for_special_xge(connection_, &xcb_present_id, event_id_, nullptr);
+        xcb_present_select_input(connection_, event_id_, window_,
+                                 XCB_PRESENT_EVENT_MASK_COMPLETE_NOTIFY);
+        xcb_flush(connection_);
+        thread_ = std::thread([this] { take_events(); });
+    }
+    ~CompletionWatch() {
+        if (queue_ == nullptr) {
+            return;
+        }
+        stop_ = true;
+        thread_.join();
+        xcb_present_select_input(connection_, event_id_, window_, 0);
+        xcb_unregister_for_special_event(connection_, queue_);
+        xcb_flush(connection_);
+    }
+    CompletionWatch(const CompletionWatch&) = delete;
+    CompletionWatch& operator=(const CompletionWatch&) = delete;
+
+    // When each pixmap present completed, in order (nullopt: skipped), up to `count` of them,
+    // waiting up to `timeout` for the last ones.
+    std::vector<std::optional<std::chrono::steady_clock::time_point>> completions(
+        size_t count, std::chrono::milliseconds timeout) {
+        std::unique_lock lock(mutex_);
+        arrived_.wait_for(lock, timeout, [&] { return completed_.size() >= count; });
+        return completed_;
+    }
+
+  private:
+    void take_events() {
+        while (!stop_) {
+            xcb_generic_event_t* event = xcb_poll_for_special_event(connection_, queue_);
+            if (event == nullptr) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                continue;
+            }
+            const auto now = std::chrono::steady_clock::now();
+            const auto* complete = reinterpret_cast<xcb_present_complete_notify_event_t*>(event);
+            if (complete->event_type == XCB_PRESENT_EVENT_COMPLETE_NOTIFY &&
+                complete->kind == XCB_PRESENT_COMPLETE_KIND_PIXMAP) {
+                std::optional<std::chrono::steady_clock::time_point> at;
+                if (complete->mode != XCB_PRESENT_COMPLETE_MODE_SKIP) {
+                    // steady_clock is CLOCK_MONOTONIC, the clock of the server's ust.
+                    at = complete->ust != 0 ? std::chrono::steady_clock::time_point(
+                                                  std::chrono::microseconds(complete->ust))
+                                            : now;
+                }
+                const std::lock_guard lock(mutex_);
+                completed_.push_back(at);
+                arrived_.notify_all();
+            }
+            std::free(event);
+        }
+    }
+
+    xcb_connection_t* connection_;
+    xcb_window_t window_;
+    uint32_t event_id_ = 0;
+    xcb_special_event_t* queue_ = nullptr;
+    std::thread thread_;
+    std::atomic<bool> stop_{false};
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::vector<std::optional<std::chrono::steady_clock::time_point>> completed_;
+};
+
+}  // namespace
 
 XcbApp::XcbApp(AppWindow& window, std::vector<const char*> layers) : window_(window) {
     const char* extensions[] = {
@@ -161,6 +253,11 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
     const auto micros = [](Clock::duration d) {
         return std::chrono::duration<double, std::micro>(d).count();
     };
+    std::optional<CompletionWatch> watch;
+    if (plan.measure_latency) {
+        watch.emplace(window_.connection, window_.window);
+    }
+    std::vector<Clock::time_point> presented_at;
     const auto started = Clock::now();
     for (uint32_t i = 0; i < plan.frames; ++i) {
         const uint32_t f = first_frame + i;
@@ -196,6 +293,7 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
         present.pSwapchains = &swapchain;
         present.pImageIndices = &index;
         before = Clock::now();
+        presented_at.push_back(before);
         a.last_result = vkQueuePresentKHR(queue, &present);
         a.present_us.push_back(micros(Clock::now() - before));
         a.saw_suboptimal |= a.last_result == VK_SUBOPTIMAL_KHR;
@@ -205,6 +303,16 @@ void XcbApp::present_on(VkSwapchainKHR swapchain, VkQueue queue, uint32_t first_
         ++a.frames_presented;
     }
     a.seconds += std::chrono::duration<double>(Clock::now() - started).count();
+    if (watch) {
+        const auto completed = watch->completions(presented_at.size(), std::chrono::seconds(2));
+        for (size_t k = 0; k < completed.size(); ++k) {
+            if (completed[k]) {
+                a.latency_ms.push_back(
+                    std::chrono::duration<double, std::milli>(*completed[k] - presented_at[k])
+                        .count());
+            }
+        }
+    }
     // Every submit of this swapchain's frames done before its semaphores and pool go (a lost
     // surface leaves the app's own work to finish).
     (void)vkWaitForFences(device_, count, done.data(), VK_TRUE, 5'000'000'000);

@@ -29,6 +29,9 @@ struct Answers {
     std::vector<double> acquire_us;
     std::vector<double> present_us;
     double seconds = 0;
+    // With RunPlan::measure_latency: per frame shown, from the vkQueuePresentKHR call to the X
+    // server's PresentCompleteNotify (its ust, CLOCK_MONOTONIC), in ms; skipped frames have none.
+    std::vector<double> latency_ms;
 };
 
 // How run() presents: `frames` per swapchain, `swapchains` swapchains one after the other (each
@@ -38,6 +41,9 @@ struct RunPlan {
     VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
     uint32_t swapchains = 1;
     std::function<void(uint32_t)> before_frame;
+    // Select PresentCompleteNotify on the window (an event context of the app's own) and fill
+    // Answers::latency_ms. Only for a layer that presents with Present (not PutImage).
+    bool measure_latency = false;
 };
 
 // vkCreateXlibSurfaceKHR on a window opened with AppWindow::open_xlib() (xlib_window.cpp).
