@@ -2,6 +2,12 @@
 
 #include <xf86drm.h>
 
+#include <fcntl.h>
+
+#include <cerrno>
+#include <optional>
+#include <string>
+
 #include <utility>
 
 namespace sb::kernel {
@@ -13,6 +19,48 @@ SyncobjCaps query_syncobj_caps(int drm_fd) {
     value = 0;
     caps.timeline = drmGetCap(drm_fd, DRM_CAP_SYNCOBJ_TIMELINE, &value) == 0 && value != 0;
     return caps;
+}
+
+namespace {
+
+std::optional<TimelineDevice> open_if_timeline(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+    if (!fd || !query_syncobj_caps(fd.get()).timeline) {
+        return std::nullopt;
+    }
+    return TimelineDevice{std::move(fd), path};
+}
+
+std::optional<std::string> render_node_of(dev_t device) {
+    drmDevicePtr info = nullptr;
+    if (drmGetDeviceFromDevId(device, 0, &info) != 0) {
+        return std::nullopt;
+    }
+    std::optional<std::string> path;
+    if ((info->available_nodes & (1 << DRM_NODE_RENDER)) != 0) {
+        path = info->nodes[DRM_NODE_RENDER];
+    }
+    drmFreeDevice(&info);
+    return path;
+}
+
+}  // namespace
+
+Result<TimelineDevice> open_timeline_device(dev_t preferred) {
+    if (preferred != 0) {
+        if (auto path = render_node_of(preferred)) {
+            if (auto device = open_if_timeline(*path)) {
+                return std::move(*device);
+            }
+        }
+    }
+    // Render nodes are numbered from 128, one per device (64 at most).
+    for (int minor = 128; minor < 192; ++minor) {
+        if (auto device = open_if_timeline("/dev/dri/renderD" + std::to_string(minor))) {
+            return std::move(*device);
+        }
+    }
+    return Error{ENODEV, "a DRM render node with timeline syncobjs"};
 }
 
 Result<DrmSyncobj> DrmSyncobj::create(int drm_fd, bool signalled) {
@@ -114,6 +162,46 @@ Result<SyncFile> DrmSyncobj::export_sync_file_at(uint64_t point) const {
 Status DrmSyncobj::signal_point(uint64_t point) {
     if (drmSyncobjTimelineSignal(drm_fd_, &handle_, &point, 1) != 0) {
         return last_error("DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL");
+    }
+    return {};
+}
+
+namespace {
+
+// Linux 6.6's uapi (drm.h); Debian 12's libdrm headers predate it.
+struct SyncobjEventfd {
+    uint32_t handle;
+    uint32_t flags;
+    uint64_t point;
+    int32_t fd;
+    uint32_t pad;
+};
+constexpr unsigned long kIoctlSyncobjEventfd = DRM_IOWR(0xCF, SyncobjEventfd);
+
+}  // namespace
+
+Result<bool> DrmSyncobj::point_ready(uint64_t point, bool signalled) const {
+    uint32_t handle = handle_;
+    // An absolute timeout of 0 has passed already: the kernel only looks.
+    const uint32_t flags = signalled ? 0 : DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
+    if (drmSyncobjTimelineWait(drm_fd_, &handle, &point, 1, 0, flags, nullptr) == 0) {
+        return true;
+    }
+    // A point without a fence yet is EINVAL unless the wait asks for availability.
+    if (errno == ETIME || errno == EINVAL) {
+        return false;
+    }
+    return last_error("DRM_IOCTL_SYNCOBJ_TIMELINE_WAIT");
+}
+
+Status DrmSyncobj::notify_eventfd(uint64_t point, int eventfd, bool signalled) const {
+    SyncobjEventfd args{};
+    args.handle = handle_;
+    args.flags = signalled ? 0 : DRM_SYNCOBJ_WAIT_FLAGS_WAIT_AVAILABLE;
+    args.point = point;
+    args.fd = eventfd;
+    if (drmIoctl(drm_fd_, kIoctlSyncobjEventfd, &args) != 0) {
+        return last_error("DRM_IOCTL_SYNCOBJ_EVENTFD");
     }
     return {};
 }

@@ -3,7 +3,10 @@
 // (wp_linux_drm_syncobj_v1), where acquire and release points live on shared timelines.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <string>
 
 #include "kernel/result.hpp"
 #include "kernel/sync_file.hpp"
@@ -18,6 +21,16 @@ struct SyncobjCaps {
 
 // DRM_CAP_SYNCOBJ / DRM_CAP_SYNCOBJ_TIMELINE of a DRM device fd (vgem has neither).
 SyncobjCaps query_syncobj_caps(int drm_fd);
+
+// A DRM device node opened for its timeline syncobjs (explicit sync's payload).
+struct TimelineDevice {
+    UniqueFd fd;
+    std::string path;
+};
+
+// The render node of `preferred` (a DRM device's dev_t, 0: none) when it has timeline syncobjs,
+// else the first render node that does. ENODEV when there is none (vgem has no syncobjs).
+Result<TimelineDevice> open_timeline_device(dev_t preferred);
 
 class DrmSyncobj {
   public:
@@ -55,6 +68,14 @@ class DrmSyncobj {
 
     [[nodiscard]] Status signal_point(uint64_t point);
     [[nodiscard]] Result<uint64_t> last_signalled_point() const;
+
+    // Whether timeline point `point` has a fence yet (`signalled`: and it has signalled).
+    // Never blocks.
+    [[nodiscard]] Result<bool> point_ready(uint64_t point, bool signalled) const;
+    // Adds 1 to `eventfd` once point `point` has a fence (`signalled`: once it has signalled):
+    // DRM_IOCTL_SYNCOBJ_EVENTFD, Linux 6.6 and later (ENOTTY or EINVAL before). One eventfd
+    // can watch many points; the kernel drops the registration when it fires.
+    [[nodiscard]] Status notify_eventfd(uint64_t point, int eventfd, bool signalled) const;
 
   private:
     DrmSyncobj(int drm_fd, uint32_t handle) : drm_fd_(drm_fd), handle_(handle) {}

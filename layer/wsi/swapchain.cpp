@@ -232,12 +232,22 @@ bool Swapchain::waits_for_reads_on_cpu() const {
            !device_.disable_fence_transfer_for_tests;
 }
 
+// With mutex_ held.
+bool Swapchain::release_fence_ready(uint32_t index) const {
+    const kernel::SyncFile& release = unimported_reads_[index];
+    auto signalled = release.is_signalled();
+    return !signalled || *signalled;  // an error: let acquire report it
+}
+
 int32_t Swapchain::find_acquirable() const {
     if (!waits_for_reads_on_cpu()) {
         return ownership_.find_acquirable();
     }
     // Last resort: no fence can carry the consumer's reads to the app, so an image is not
     // available until they are done; the acquire timeout then covers that wait too.
+    if (explicit_sync()) {
+        return ownership_.find_acquirable([this](uint32_t i) { return release_fence_ready(i); });
+    }
     return ownership_.find_acquirable([this](uint32_t i) {
         auto idle =
             images_[i].dma_buf.wait_idle(kernel::Access::write, std::chrono::nanoseconds(0));
@@ -284,6 +294,9 @@ VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
 VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence) {
     const DmaBufImage& image = images_[index];
     const bool control = device_.disable_fence_transfer_for_tests;
+    if (explicit_sync()) {
+        return signal_released(index, semaphore, fence);
+    }
     if (control && device_.strategy == bridge::Strategy::kernel_import) {
         return bridge::import_sync_file(*device_.next, device_.device, kernel::SyncFile{},
                                         semaphore, fence);
@@ -319,9 +332,50 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
     return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
 }
 
+// Explicit sync: the release point's fence is the consumer's only word on its reads. It becomes
+// the acquire payload (import strategy) or, where the driver cannot take it, is waited for: on
+// the GPU through a reads carrier, else on the CPU, where find_acquirable() has already held the
+// image back until it signalled, within the acquire timeout.
+VkResult Swapchain::signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence) {
+    kernel::SyncFile release;
+    {
+        std::lock_guard lock(mutex_);
+        release = std::move(unimported_reads_[index]);
+    }
+    if (device_.disable_fence_transfer_for_tests) {
+        release = kernel::SyncFile{};  // the control: the app may write while the consumer reads
+    }
+    if (device_.strategy == bridge::Strategy::kernel_import) {
+        return bridge::import_sync_file(*device_.next, device_.device, std::move(release),
+                                        semaphore, fence);
+    }
+    if (!reads_carriers_.empty() && !release.is_stub()) {
+        VkSemaphore reads = reads_carriers_[index];
+        if (VkResult r = bridge::import_sync_file(*device_.next, device_.device, std::move(release),
+                                                  reads, VK_NULL_HANDLE);
+            r != VK_SUCCESS) {
+            return r;
+        }
+        return submit_acquire_signal(reads, semaphore, fence);
+    }
+    if (auto waited = release.wait(config_.render_timeout);
+        !waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "acquire: the consumer's release point never signalled");
+        on_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
+        return VK_SUCCESS;
+    }
+    return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
+}
+
 // A release fence the kernel could not put into the dma-buf (on_released): the acquired image
 // is the app's only once it signals.
 VkResult Swapchain::wait_for_unimported_reads(uint32_t index) {
+    if (explicit_sync()) {
+        return VK_SUCCESS;  // signal_released() has it
+    }
     kernel::SyncFile reads;
     {
         std::lock_guard lock(mutex_);
@@ -369,7 +423,7 @@ VkResult Swapchain::acquire(uint64_t timeout_ns, VkSemaphore semaphore, VkFence 
     return status_result(VK_SUCCESS);
 }
 
-VkResult Swapchain::hand_over(uint32_t index) {
+VkResult Swapchain::hand_over(uint32_t index, const kernel::SyncFile* render_done) {
     {
         std::lock_guard lock(mutex_);
         if (!ownership_.apply(index, OwnershipEvent::hand_over)) {
@@ -377,7 +431,8 @@ VkResult Swapchain::hand_over(uint32_t index) {
         }
     }
     // The window system paces it (its present may wait for the display): no lock held.
-    const VkResult r = presenter_->present(PresentRequest{index, config_.present_mode});
+    const VkResult r =
+        presenter_->present(PresentRequest{index, config_.present_mode, render_done});
     if (r != VK_SUCCESS) {
         on_lost();
     }
@@ -423,6 +478,13 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
     if (device_.disable_fence_transfer_for_tests) {
         // The control: the consumer gets the buffer while the render may still be running.
         return hand_over(index) == VK_SUCCESS ? present_result() : VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (!presents_on_thread() && explicit_sync()) {
+        // The render's fence goes with the present, as the consumer's acquire point.
+        if (VkResult r = hand_over(index, &done.sync_file); r != VK_SUCCESS) {
+            return r;
+        }
+        return present_result();
     }
     if (!presents_on_thread()) {
         // The write fence goes in before the consumer can see the buffer: never hand over first.
@@ -523,14 +585,16 @@ void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
     // looks for pending reads (and where the next consumer of the buffer sees them too). Only
     // a kernel without the import ioctl leaves it to acquire to wait for.
     // The control ignores the consumer's fence too.
+    // Explicit sync keeps the release point's fence for acquire: nothing goes into the dma-buf.
     const bool keep_for_acquire =
-        !device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
-        !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read);
-    if (keep_for_acquire) {
+        explicit_sync() ||
+        (!device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
+         !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read));
+    if (keep_for_acquire && !explicit_sync()) {
         SB_LOG_ONCE(info,
                     "the consumer's release fence is waited for at acquire (no dma-buf "
                     "sync-file import in this kernel)");
-    } else {
+    } else if (!keep_for_acquire) {
         reads_done = kernel::SyncFile{};
     }
     {

@@ -161,7 +161,13 @@ class Swapchain final : public ConsumerEvents {
     VkResult signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence);
     VkResult submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence);
     VkResult wait_for_unimported_reads(uint32_t index);
-    VkResult hand_over(uint32_t index);
+    VkResult signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    // `render_done`: explicit sync only, the render's fence for the consumer (null: done).
+    VkResult hand_over(uint32_t index, const kernel::SyncFile* render_done = nullptr);
+    [[nodiscard]] bool explicit_sync() const {
+        return presenter_ && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
+    }
+    [[nodiscard]] bool release_fence_ready(uint32_t index) const;
     VkResult status_result(VkResult success) const;
     VkResult present_result();
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).
@@ -185,7 +191,8 @@ class Swapchain final : public ConsumerEvents {
 
     std::mutex mutex_;
     std::condition_variable changed_;
-    // Per image: a consumer's release fence that could not join the dma-buf's fences.
+    // Per image: a consumer's release fence that could not join the dma-buf's fences (implicit
+    // sync), or the release point's fence (explicit sync, where it never goes into the dma-buf).
     std::vector<kernel::SyncFile> unimported_reads_;
     std::atomic<bool> retired_{false};
     std::atomic<bool> lost_{false};

@@ -48,24 +48,38 @@ struct BufferDescription {
     uint32_t bpp = 0;
 };
 
-// One vkQueuePresentKHR of one image, as the window system gets it. The render is done (or its
-// fence is in the dma-buf) when the request is made.
+// How a consumer learns that a buffer's writes are done, and says that its reads are.
+enum class ConsumerSync : uint8_t {
+    // Through the dma-buf's reservation: the render's write fence goes into it before the
+    // hand-over, and the consumer's reads are in it (or in a fence of its own) at release.
+    implicit,
+    // Through fences the protocol carries (wp_linux_drm_syncobj_v1 timeline points): the render's
+    // fence goes with the present, the release carries the consumer's; the dma-buf holds nothing.
+    explicit_fences,
+};
+
+// One vkQueuePresentKHR of one image, as the window system gets it. Implicit sync: the render
+// is done (or its fence is in the dma-buf) when the request is made.
 struct PresentRequest {
     uint32_t image = 0;
     // How the window system paces it: FIFO waits for the display's next refresh after the last
     // present (never faster, never dropping a frame), MAILBOX replaces a queued frame, IMMEDIATE
     // shows at once.
     VkPresentModeKHR mode = VK_PRESENT_MODE_FIFO_KHR;
+    // Explicit sync: the render's fence, for the consumer to wait for (null or the stub: the
+    // render is done). Borrowed for the call.
+    const kernel::SyncFile* render_done = nullptr;
 };
 
 // What the consumer tells the swapchain.
 class ConsumerEvents {
   public:
     virtual ~ConsumerEvents() = default;
-    // The consumer no longer needs buffer `image` (wl_buffer.release, PresentIdleNotify). Its
-    // reads may still be pending in the dma-buf's fences, and in `reads_done` when the consumer
-    // hands back a fence of its own (an explicit-sync release point); the stub when it does not.
-    // The swapchain's acquire waits on both.
+    // The consumer no longer needs buffer `image` (wl_buffer.release, PresentIdleNotify, an
+    // explicit-sync release point). Implicit sync: its reads may still be pending in the
+    // dma-buf's fences, and in `reads_done` when the consumer hands back a fence of its own; the
+    // stub when it does not. Explicit sync: `reads_done` is the release point's fence, the only
+    // one. The swapchain's acquire waits on what there is.
     virtual void on_released(uint32_t image, kernel::SyncFile reads_done) = 0;
     // The surface changed size: the swapchain becomes suboptimal / out of date.
     virtual void on_resized(uint32_t width, uint32_t height) = 0;
@@ -83,6 +97,8 @@ class Presenter {
     // render-done fence into the dma-buf (or waited for the render): the consumer may read as
     // soon as the buffer is handed over.
     virtual VkResult present(const PresentRequest& request) = 0;
+    // Fixed for the presenter's life: what present() and on_released carry.
+    [[nodiscard]] virtual ConsumerSync consumer_sync() const { return ConsumerSync::implicit; }
 };
 
 // One VkSurfaceKHR's window-system side.

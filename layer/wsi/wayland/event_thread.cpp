@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <system_error>
@@ -23,13 +24,14 @@ constexpr auto kPollTimeout = std::chrono::milliseconds(250);
 
 kernel::Result<std::unique_ptr<EventThread>> EventThread::start(wl_display* display,
                                                                 wl_event_queue* queue,
-                                                                OnLost on_lost) {
+                                                                OnLost on_lost, OnWoken on_woken,
+                                                                std::chrono::milliseconds poll) {
     kernel::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake) {
         return kernel::last_error("eventfd");
     }
-    std::unique_ptr<EventThread> thread(
-        new (std::nothrow) EventThread(display, queue, std::move(on_lost), std::move(wake)));
+    std::unique_ptr<EventThread> thread(new (std::nothrow) EventThread(
+        display, queue, std::move(on_lost), std::move(on_woken), poll, std::move(wake)));
     if (!thread) {
         return kernel::Error{ENOMEM, "EventThread"};
     }
@@ -70,11 +72,15 @@ void EventThread::wake() {
 void EventThread::run() {
     // Named from inside: the name is there before the first listener can run.
     (void)pthread_setname_np(pthread_self(), "sb-wayland");
+    const auto timeout = poll_.count() > 0 ? std::min(poll_, kPollTimeout) : kPollTimeout;
     while (!stopping_.load()) {
-        switch (pump_queue(display_, queue_, wake_.get(), kPollTimeout)) {
+        switch (pump_queue(display_, queue_, wake_.get(), timeout)) {
             case PumpOutcome::woken: {
                 uint64_t count = 0;
                 (void)!::read(wake_.get(), &count, sizeof(count));
+                if (on_woken_ && !stopping_.load()) {
+                    on_woken_();
+                }
                 break;
             }
             case PumpOutcome::lost:
@@ -83,8 +89,12 @@ void EventThread::run() {
                     on_lost_();
                 }
                 return;
-            case PumpOutcome::progressed:
             case PumpOutcome::timed_out:
+            case PumpOutcome::progressed:
+                // Polling: a pass that something else ended is as good a time to look as any.
+                if (on_woken_ && poll_.count() > 0) {
+                    on_woken_();
+                }
                 break;
         }
     }

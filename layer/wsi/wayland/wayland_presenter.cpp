@@ -1,6 +1,7 @@
 #include "wsi/wayland/wayland_presenter.hpp"
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 
 #include "util/log.hpp"
@@ -26,7 +27,8 @@ VkResult creation_failed(wl_display* display, const kernel::Error& error) {
 
 VkResult WaylandPresenter::create(wl_display* display, wl_surface* surface,
                                   const std::vector<BufferDescription>& buffers,
-                                  ConsumerEvents* events, std::unique_ptr<Presenter>* out) {
+                                  ConsumerEvents* events, std::shared_ptr<SyncobjSurface> syncobj,
+                                  std::unique_ptr<Presenter>* out) {
     const FlushOnReturn flush(display);
     auto queue = PrivateQueue::create(display);
     if (!queue) {
@@ -68,10 +70,28 @@ VkResult WaylandPresenter::create(wl_display* display, wl_surface* surface,
         slot.buffer = std::move((*made)[i]);
         wl_buffer_add_listener(slot.buffer.get(), &kBufferListener, &slot);
     }
-    // Last: from here on the queue is the thread's to dispatch.
+    EventThread::OnWoken on_woken;
+    auto poll = std::chrono::milliseconds(0);
     WaylandPresenter* self = presenter.get();
-    auto thread =
-        EventThread::start(display, presenter->queue_.queue(), [self] { self->report_lost(); });
+    if (syncobj) {
+        auto timelines = SyncobjTimelines::create(std::move(syncobj), made->size());
+        if (!timelines) {
+            return creation_failed(display, timelines.error());
+        }
+        presenter->timelines_ = std::move(timelines).value();
+        presenter->pending_release_.assign(made->size(), 0);
+        on_woken = [self] { self->check_releases(); };
+        if (!presenter->timelines_->kernel_notifies()) {
+            // Before Linux 6.6 nothing can wake the thread for a point: it looks this often.
+            poll = std::chrono::milliseconds(1);
+            SB_LOG_ONCE(info,
+                        "wayland: no DRM_IOCTL_SYNCOBJ_EVENTFD in this kernel: release points "
+                        "are polled every millisecond");
+        }
+    }
+    // Last: from here on the queue is the thread's to dispatch.
+    auto thread = EventThread::start(
+        display, presenter->queue_.queue(), [self] { self->report_lost(); }, on_woken, poll);
     if (!thread) {
         return creation_failed(display, thread.error());
     }
@@ -85,6 +105,7 @@ WaylandPresenter::~WaylandPresenter() {
     // and no event reaches the swapchain after this returns.
     thread_.reset();
     slots_.clear();
+    timelines_.reset();
     {
         std::lock_guard lock(frame_mutex_);
         if (frame_callback_ != nullptr) {
@@ -117,6 +138,11 @@ VkResult WaylandPresenter::present(const PresentRequest& request) {
         report_lost();
         return VK_ERROR_SURFACE_LOST_KHR;
     }
+    if (timelines_) {
+        if (VkResult r = set_sync_points(request); r != VK_SUCCESS) {
+            return r;
+        }
+    }
     wl_surface* surface = surface_.get();
     wl_surface_attach(surface, slots_[image].buffer.get(), 0, 0);
     damage_whole_buffer();
@@ -134,6 +160,55 @@ VkResult WaylandPresenter::present(const PresentRequest& request) {
         return VK_ERROR_SURFACE_LOST_KHR;
     }
     return VK_SUCCESS;
+}
+
+// Explicit sync: the points for the commit that follows, and the watch on its release point.
+VkResult WaylandPresenter::set_sync_points(const PresentRequest& request) {
+    auto release = timelines_->set_points(request.image, request.render_done);
+    if (!release) {
+        SB_LOG_ONCE(error, "wayland: cannot set the commit's timeline points: %s",
+                    release.error().describe().c_str());
+        report_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    {
+        std::lock_guard lock(release_mutex_);
+        pending_release_[request.image] = *release;
+    }
+    // Before the commit, so that no release can come first; where the kernel cannot notify,
+    // the event thread polls.
+    (void)timelines_->notify(request.image, *release, thread_->wake_fd());
+    return VK_SUCCESS;
+}
+
+void WaylandPresenter::check_releases() {
+    for (uint32_t image = 0; image < pending_release_.size(); ++image) {
+        uint64_t point = 0;
+        {
+            std::lock_guard lock(release_mutex_);
+            point = pending_release_[image];
+        }
+        if (point == 0) {
+            continue;
+        }
+        auto ready = timelines_->has_fence(image, point);
+        if (ready && !*ready) {
+            continue;
+        }
+        auto fence = ready ? timelines_->fence(image, point)
+                           : kernel::Result<kernel::SyncFile>(ready.error());
+        if (!fence) {
+            SB_LOG_ONCE(error, "wayland: cannot read a release point: %s",
+                        fence.error().describe().c_str());
+            report_lost();
+            return;
+        }
+        {
+            std::lock_guard lock(release_mutex_);
+            pending_release_[image] = 0;
+        }
+        events_->on_released(image, std::move(fence).value());
+    }
 }
 
 void WaylandPresenter::wait_for_frame_callback() {
@@ -184,6 +259,9 @@ void WaylandPresenter::report_lost() {
 
 void WaylandPresenter::on_buffer_release(void* data, wl_buffer* /*buffer*/) {
     const auto* slot = static_cast<const Slot*>(data);
+    if (slot->presenter->timelines_) {
+        return;  // explicit sync: the release point returns the image, with its fence
+    }
     // Implicit sync: the compositor's reads are in the dma-buf's fences, no fence of its own.
     slot->presenter->events_->on_released(slot->index, kernel::SyncFile{});
 }

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "wsi/wayland/event_thread.hpp"
+#include "wsi/wayland/explicit_sync.hpp"
 #include "wsi/wayland/linux_dmabuf.hpp"
 #include "wsi/wayland/private_queue.hpp"
 #include "wsi/window_system.hpp"
@@ -32,8 +33,12 @@ class WaylandPresenter final : public Presenter {
     // compositor has no zwp_linux_dmabuf_v1 v3; VK_ERROR_OUT_OF_HOST_MEMORY: out of memory, or
     // the compositor refused a buffer (`failed`); VK_ERROR_SURFACE_LOST_KHR: the connection
     // died (a protocol error included) or the compositor did not answer in time.
+    // `syncobj` (may be null): the surface's explicit sync; with it, every commit carries an
+    // acquire and a release point, and the release point, not wl_buffer.release, returns an
+    // image (explicit_sync.hpp).
     static VkResult create(wl_display* display, wl_surface* surface,
                            const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
+                           std::shared_ptr<SyncobjSurface> syncobj,
                            std::unique_ptr<Presenter>* out);
     ~WaylandPresenter() override;
     WaylandPresenter(const WaylandPresenter&) = delete;
@@ -44,6 +49,9 @@ class WaylandPresenter final : public Presenter {
     // MAILBOX and IMMEDIATE commit at once (a compositor never tears, so the two behave alike).
     // Never blocks on the compositor's socket: a full one is left to the event thread to flush.
     VkResult present(const PresentRequest& request) override;
+    [[nodiscard]] ConsumerSync consumer_sync() const override {
+        return timelines_ ? ConsumerSync::explicit_fences : ConsumerSync::implicit;
+    }
 
     // How long a FIFO present waits for the previous commit's frame callback.
     static constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
@@ -68,6 +76,9 @@ class WaylandPresenter final : public Presenter {
     void wait_for_frame_callback();
     void request_frame_callback();
     static void on_buffer_release(void* data, wl_buffer* buffer);
+    // Explicit sync, on the event thread: hands back each image whose release point has a fence.
+    void check_releases();
+    VkResult set_sync_points(const PresentRequest& request);
     static void on_frame_done(void* data, wl_callback* callback, uint32_t time);
 
     // Torn down in the destructor, in this order: thread_, slots_ (the wl_buffers),
@@ -84,6 +95,12 @@ class WaylandPresenter final : public Presenter {
     std::mutex frame_mutex_;
     std::condition_variable frame_done_;
     wl_callback* frame_callback_ = nullptr;
+
+    // Explicit sync only: the swapchain's timelines, and per image the release point it waits
+    // for (0: none), shared by present() and the event thread.
+    std::unique_ptr<SyncobjTimelines> timelines_;
+    std::mutex release_mutex_;
+    std::vector<uint64_t> pending_release_;
 
     std::atomic<bool> lost_{false};
     std::unique_ptr<EventThread> thread_;

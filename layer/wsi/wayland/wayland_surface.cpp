@@ -40,10 +40,48 @@ VkResult WaylandSurface::query_formats(std::vector<FormatModifier>* formats) {
     return VK_SUCCESS;
 }
 
+VkResult WaylandSurface::decide_sync(std::shared_ptr<SyncobjSurface>* syncobj) {
+    std::lock_guard lock(sync_mutex_);
+    if (!sync_decided_) {
+        const SyncChoice choice = wayland_sync_choice();
+        if (choice == SyncChoice::implicit_only) {
+            SB_LOG(info, "wayland: implicit sync (SYNCBRIDGE_WAYLAND_SYNC=implicit)");
+        } else {
+            const FlushOnReturn flush(display_);
+            std::string why;
+            auto made = SyncobjSurface::create(display_, surface_, main_device_.load(), &why);
+            if (!made) {
+                if (wl_display_get_error(display_) != 0) {
+                    log_connection_lost(display_, "looking for explicit sync");
+                }
+                return vk_result_for(display_, made.error());
+            }
+            syncobj_ = std::move(made).value();
+            if (syncobj_) {
+                SB_LOG(info, "wayland: explicit sync (wp_linux_drm_syncobj_v1, timelines on %s)",
+                       syncobj_->device_path().c_str());
+            } else if (choice == SyncChoice::explicit_required) {
+                SB_LOG(error, "wayland: SYNCBRIDGE_WAYLAND_SYNC=explicit, but %s", why.c_str());
+                return VK_ERROR_INITIALIZATION_FAILED;
+            } else {
+                SB_LOG(info, "wayland: implicit sync: %s", why.c_str());
+            }
+        }
+        sync_decided_ = true;
+    }
+    *syncobj = syncobj_;
+    return VK_SUCCESS;
+}
+
 VkResult WaylandSurface::create_presenter(const std::vector<BufferDescription>& buffers,
                                           ConsumerEvents* events,
                                           std::unique_ptr<Presenter>* presenter) {
-    return WaylandPresenter::create(display_, surface_, buffers, events, presenter);
+    std::shared_ptr<SyncobjSurface> syncobj;
+    if (VkResult r = decide_sync(&syncobj); r != VK_SUCCESS) {
+        return r;
+    }
+    return WaylandPresenter::create(display_, surface_, buffers, events, std::move(syncobj),
+                                    presenter);
 }
 
 }  // namespace sb::wsi::wayland

@@ -7,8 +7,10 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <vector>
 
+#include "wsi/wayland/explicit_sync.hpp"
 #include "wsi/window_system.hpp"
 
 namespace sb::wsi::wayland {
@@ -47,9 +49,15 @@ class WaylandSurface final : public Surface {
         VK_PRESENT_MODE_MAILBOX_KHR,
         VK_PRESENT_MODE_IMMEDIATE_KHR,
     };
+    // Explicit or implicit sync, decided at the first swapchain and kept (explicit_sync.hpp).
+    VkResult decide_sync(std::shared_ptr<SyncobjSurface>* syncobj);
+
     wl_display* const display_;
     wl_surface* const surface_;
     std::atomic<dev_t> main_device_{0};
+    std::mutex sync_mutex_;
+    bool sync_decided_ = false;
+    std::shared_ptr<SyncobjSurface> syncobj_;  // null: implicit sync
 };
 
 }  // namespace sb::wsi::wayland
