@@ -9,18 +9,41 @@
 
 namespace sb::compositor {
 
+namespace {
+
+void signal_release(Server& server, const TimelinePoint& release) {
+    if (auto st = release.timeline->signal_point(release.point); !st) {
+        std::fprintf(stderr, "[compositor] release point %llu: %s\n",
+                     static_cast<unsigned long long>(release.point), st.error().describe().c_str());
+        server.stats.update([](Counters& c) { c.read_errors++; });
+    }
+}
+
+}  // namespace
+
 CompositeJobs::~CompositeJobs() {
     for (const auto& job : jobs_) {
         if (job->timer != nullptr) {
             wl_event_source_remove(job->timer);
         }
-        (void)server_.vgem->signal(job->fence);
+        if (job->release) {
+            signal_release(server_, job->release);
+        } else {
+            (void)server_.vgem->signal(job->fence);
+        }
     }
 }
 
-CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_t hash) {
+CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_t hash,
+                                         TimelinePoint release) {
     if (server_.options.hold_ms == 0 || !server_.vgem) {
+        if (release) {
+            signal_release(server_, release);
+        }
         return nullptr;
+    }
+    if (release) {
+        return add_job(std::move(buffer), hash, 0, std::move(release));
     }
     auto handle = buffer->gem_handle();
     auto fence = handle ? server_.vgem->attach_fence(*handle, kernel::Access::read)
@@ -31,10 +54,16 @@ CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_
         server_.stats.update([](Counters& c) { c.read_fences_refused++; });
         return nullptr;
     }
+    return add_job(std::move(buffer), hash, *fence, {});
+}
+
+CompositeJobs::Job* CompositeJobs::add_job(std::shared_ptr<Buffer> buffer, uint64_t hash,
+                                           uint32_t fence, TimelinePoint release) {
     auto job = std::make_unique<Job>();
     job->owner = this;
     job->buffer = std::move(buffer);
-    job->fence = *fence;
+    job->fence = fence;
+    job->release = std::move(release);
     job->hash = hash;
     job->record = SIZE_MAX;
     job->timer = wl_event_loop_add_timer(server_.loop, &CompositeJobs::on_hold_end, job.get());
@@ -77,7 +106,10 @@ void CompositeJobs::finish(Job* job) {
                      job->buffer->id(), content->first_pixel);
         server_.stats.mark_overwritten(job->record);
     }
-    if (auto st = server_.vgem->signal(job->fence); !st) {
+    if (job->release) {
+        signal_release(server_, job->release);
+        server_.stats.update([](Counters& c) { c.read_fences_signalled++; });
+    } else if (auto st = server_.vgem->signal(job->fence); !st) {
         std::fprintf(stderr, "[compositor] buffer %u: %s\n", job->buffer->id(),
                      st.error().describe().c_str());
         server_.stats.update([](Counters& c) { c.read_errors++; });

@@ -15,6 +15,8 @@
 #include <memory>
 #include <vector>
 
+#include "compositor/syncobj.hpp"
+
 namespace sb::compositor {
 
 class Buffer;
@@ -35,7 +37,9 @@ class CompositeJobs {
     // frame's read saw. Returns the job (nullptr: no hold, or vgem refused the fence), whose
     // record index is set once the frame's record exists: the fence is attached before the
     // record is published, so whoever sees the record counted also sees the fence in place.
-    Job* start(std::shared_ptr<Buffer> buffer, uint64_t hash);
+    // Explicit sync (`release` set): no read fence in the buffer; the release point is signalled
+    // when the hold ends (at once without a hold).
+    Job* start(std::shared_ptr<Buffer> buffer, uint64_t hash, TimelinePoint release = {});
     static void set_record(Job* job, size_t record);
 
     // Ends every pending composite now: the overwrite check, then the fence is signalled.
@@ -46,7 +50,8 @@ class CompositeJobs {
     struct Job {
         CompositeJobs* owner = nullptr;
         std::shared_ptr<Buffer> buffer;
-        uint32_t fence = 0;  // vgem fence id
+        uint32_t fence = 0;     // vgem fence id (implicit sync)
+        TimelinePoint release;  // explicit sync
         uint64_t hash = 0;
         size_t record = 0;
         wl_event_source* timer = nullptr;
@@ -54,6 +59,8 @@ class CompositeJobs {
 
   private:
     static int on_hold_end(void* data);
+    Job* add_job(std::shared_ptr<Buffer> buffer, uint64_t hash, uint32_t fence,
+                 TimelinePoint release);
     void finish(Job* job);
 
     Server& server_;

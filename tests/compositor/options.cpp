@@ -80,6 +80,8 @@ const char* usage() {
            "                           XB24, all LINEAR); FOURCC as 4 characters or a number\n"
            "  --reject-format FOURCC   advertise it, then refuse every buffer of that format\n"
            "  --wl-drm DEVICE          offer wl_drm v2 naming this DRM node (Xwayland's DRI3)\n"
+           "  --syncobj DEVICE         offer explicit sync (wp_linux_drm_syncobj_v1), timelines\n"
+           "                           on this DRM node (it needs timeline syncobjs)\n"
            "  --never-release          misbehave: never send wl_buffer.release\n"
            "  --release-twice          misbehave: send every wl_buffer.release twice\n"
            "  --vanish-after N         misbehave: vanish after N commits\n"
@@ -182,6 +184,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                 return bad();
             }
             options.formats.push_back(format);
+        } else if (flag == "--syncobj") {
+            if (value.empty()) {
+                return bad();
+            }
+            options.syncobj_device = value;
         } else if (flag == "--wl-drm") {
             if (value.empty()) {
                 return bad();

@@ -98,6 +98,12 @@ struct Options {
     // global. Its buffers (create_prime_buffer) are checked like linux-dmabuf's.
     std::string wl_drm_device;
 
+    // --- explicit sync (wp_linux_drm_syncobj_manager_v1)
+    // ------------------------------------------ A DRM node with timeline syncobjs, on which
+    // clients' timelines are imported; empty: no explicit sync offered. Explicit-sync surfaces
+    // ignore the dma-buf's fences (syncobj.hpp).
+    std::string syncobj_device;
+
     // --- misbehaviour ----------------------------------------------------------------------
     ReleaseMisbehaviour release_misbehaviour = ReleaseMisbehaviour::none;
     uint64_t vanish_after_commits = 0;  // 0: never

@@ -1,5 +1,6 @@
 #include "compositor/server.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include "compositor/output.hpp"
 #include "compositor/presentation.hpp"
 #include "compositor/surface.hpp"
+#include "compositor/syncobj.hpp"
 #include "compositor/vblank.hpp"
 #include "compositor/wl_drm.hpp"
 #include "compositor/xdg_shell.hpp"
@@ -87,6 +89,21 @@ kernel::Status Server::init() {
             return kernel::Error{ENOMEM, "wl_global_create(wl_output)"};
         }
         globals_.push_back(output);
+    }
+    if (!options.syncobj_device.empty()) {
+        syncobj_device =
+            kernel::UniqueFd(::open(options.syncobj_device.c_str(), O_RDWR | O_CLOEXEC));
+        if (!syncobj_device) {
+            return kernel::last_error("open(syncobj device)");
+        }
+        if (!kernel::query_syncobj_caps(syncobj_device.get()).timeline) {
+            return kernel::Error{ENOTSUP, "the syncobj device has no timeline syncobjs"};
+        }
+        wl_global* manager = syncobj_manager_create(*this);
+        if (manager == nullptr) {
+            return kernel::Error{ENOMEM, "wl_global_create(wp_linux_drm_syncobj_manager_v1)"};
+        }
+        globals_.push_back(manager);
     }
     client_created_.listener.notify = &Server::on_client_created;
     wl_display_add_client_created_listener(display, &client_created_.listener);

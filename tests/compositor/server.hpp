@@ -68,7 +68,8 @@ struct Server {
     std::optional<GemImports> gem;
     std::unique_ptr<CompositeJobs> composites;
     std::unique_ptr<Vblank> vblank;
-    std::unique_ptr<WlDrm> wl_drm;  // present when options.wl_drm_device is set
+    std::unique_ptr<WlDrm> wl_drm;    // present when options.wl_drm_device is set
+    kernel::UniqueFd syncobj_device;  // open when options.syncobj_device is set
 
     std::vector<Surface*> surfaces;       // registered by Surface's constructor/destructor
     std::vector<XdgToplevel*> toplevels;  // likewise

@@ -48,6 +48,8 @@ std::string summary_line(const Counters& c) {
         {"rejected", c.buffers_rejected},
         {"clients", c.clients_connected},
         {"vanished", c.clients_vanished},
+        {"explicit_frames", c.explicit_frames},
+        {"protocol_errors", c.protocol_errors},
     };
     std::string line;
     for (const auto& [name, value] : fields) {

@@ -45,6 +45,8 @@ struct Counters {
     uint64_t buffers_rejected = 0;  // linux-dmabuf imports refused (failed or protocol error)
     uint64_t clients_connected = 0;
     uint64_t clients_vanished = 0;  // connections the compositor cut (misbehaviour "vanish")
+    uint64_t explicit_frames = 0;   // frames read on explicit-sync surfaces (syncobj.hpp)
+    uint64_t protocol_errors = 0;   // explicit sync's protocol errors posted (syncobj.hpp)
     bool display_gone = false;      // the display was destroyed (vanish display, or shutdown)
 
     // stale + torn + overwrites: what a correct client/driver pair never causes.

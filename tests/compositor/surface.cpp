@@ -1,7 +1,9 @@
 #include "compositor/surface.hpp"
 
+#include <sys/eventfd.h>
 #include <wayland-server-protocol.h>
 #include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 
@@ -9,6 +11,7 @@
 #include "compositor/composite.hpp"
 #include "compositor/server.hpp"
 #include "compositor/vblank.hpp"
+#include "linux-drm-syncobj-v1-server-protocol.h"
 #include "presentation-time-server-protocol.h"
 
 namespace sb::compositor {
@@ -36,6 +39,11 @@ struct QueuedCommit {
     std::shared_ptr<Buffer> buffer;  // the new buffer; null for no attach or attach(NULL)
     ResourceList frame_callbacks;
     ResourceList feedback;
+    // Explicit sync: the commit's points (both set for a commit with a buffer, neither else).
+    bool explicit_sync = false;
+    TimelinePoint acquire;
+    TimelinePoint release;
+    kernel::UniqueFd acquire_eventfd;  // written by the kernel once the acquire point signals
 
     // Waiting for the buffer's write fences (only ever the head of the queue waits).
     bool waited = false;
@@ -165,9 +173,15 @@ Surface::~Surface() {
     if (role_ != nullptr) {
         role_->surface_destroyed();
     }
-    // Nothing of this surface will be shown any more.
+    // Nothing of this surface will be shown any more; its queued buffers are not read.
     for (auto& queued : queue_) {
         discard_feedback(queued->feedback);
+        if (queued->release) {
+            (void)queued->release.timeline->signal_point(queued->release.point);
+        }
+    }
+    if (syncobj_ != nullptr) {
+        syncobj_->surface = nullptr;  // its later requests are the client's error (no_surface)
     }
     queue_.clear();
     discard_feedback(pending_feedback_);
@@ -210,6 +224,12 @@ void Surface::add_frame_callback(wl_resource* callback) {
 }
 
 void Surface::attach(wl_resource* buffer) {
+    if (buffer != nullptr && wl_shm_buffer_get(buffer) != nullptr && syncobj_ != nullptr) {
+        post_syncobj_error(server_, *syncobj_,
+                           WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_UNSUPPORTED_BUFFER,
+                           "a wl_shm buffer on an explicit-sync surface");
+        return;
+    }
     if (buffer != nullptr && wl_shm_buffer_get(buffer) != nullptr) {
         attach_shm(buffer);
         return;
@@ -245,10 +265,19 @@ void Surface::attach_shm(wl_resource* buffer) {
 void Surface::commit() {
     const uint64_t number = ++server_.commit_count;
     server_.stats.update([](Counters& c) { c.commits++; });
-    if (role_ != nullptr && !role_->precommit(pending_attached_ && pending_buffer_)) {
+    const bool attaches_buffer = pending_attached_ && pending_buffer_;
+    if (role_ != nullptr && !role_->precommit(attaches_buffer)) {
         return;  // a protocol error was posted; the client is going away
     }
+    if (syncobj_ != nullptr && !check_sync_points(attaches_buffer)) {
+        return;
+    }
     auto queued = std::make_unique<QueuedCommit>();
+    if (syncobj_ != nullptr) {
+        queued->explicit_sync = true;
+        queued->acquire = std::exchange(syncobj_->acquire, {});
+        queued->release = std::exchange(syncobj_->release, {});
+    }
     queued->number = number;
     queued->committed_at = Clock::now();
     queued->attached = std::exchange(pending_attached_, false);
@@ -263,10 +292,79 @@ void Surface::commit() {
     server_.on_commit(wl_resource_get_client(resource_));
 }
 
+bool Surface::check_sync_points(bool attaches_buffer) {
+    const SyncobjSurfaceState& points = *syncobj_;
+    if (attaches_buffer && !points.acquire) {
+        post_syncobj_error(server_, points, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_ACQUIRE_POINT,
+                           "a buffer without an acquire point");
+        return false;
+    }
+    if (attaches_buffer && !points.release) {
+        post_syncobj_error(server_, points, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_RELEASE_POINT,
+                           "a buffer without a release point");
+        return false;
+    }
+    if (!attaches_buffer && (points.acquire || points.release)) {
+        post_syncobj_error(server_, points, WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_NO_BUFFER,
+                           "timeline points without a buffer");
+        return false;
+    }
+    if (attaches_buffer && points.acquire.timeline == points.release.timeline &&
+        points.release.point <= points.acquire.point) {
+        post_syncobj_error(server_, points,
+                           WP_LINUX_DRM_SYNCOBJ_SURFACE_V1_ERROR_CONFLICTING_POINTS,
+                           "the release point is not after the acquire point on one timeline");
+        return false;
+    }
+    return true;
+}
+
+bool Surface::acquire_point_signalled(QueuedCommit& head) {
+    auto signalled = head.acquire.timeline->point_ready(head.acquire.point, true);
+    if (!signalled) {
+        std::fprintf(stderr, "[compositor] surface %u: acquire point: %s\n", id_,
+                     signalled.error().describe().c_str());
+        return true;  // read anyway; the content check says what that cost
+    }
+    if (*signalled) {
+        return true;
+    }
+    if (head.ready == nullptr) {
+        head.waited = true;
+        head.acquire_eventfd = kernel::UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+        if (!head.acquire_eventfd ||
+            !head.acquire.timeline
+                 ->notify_eventfd(head.acquire.point, head.acquire_eventfd.get(), true)
+                 .ok()) {
+            std::fprintf(stderr, "[compositor] surface %u: cannot wait for the acquire point\n",
+                         id_);
+            head.timed_out = true;
+            return true;
+        }
+        head.ready = wl_event_loop_add_fd(server_.loop, head.acquire_eventfd.get(),
+                                          WL_EVENT_READABLE, on_buffer_ready, this);
+        head.deadline = wl_event_loop_add_timer(server_.loop, on_wait_deadline, this);
+        if (head.ready == nullptr || head.deadline == nullptr) {
+            head.timed_out = true;
+            return true;
+        }
+        wl_event_source_timer_update(
+            head.deadline, static_cast<int>(std::max(1u, server_.options.wait_timeout_ms)));
+        server_.stats.update([](Counters& c) { c.fence_waits++; });
+    }
+    return false;
+}
+
 void Surface::advance() {
     while (!queue_.empty()) {
         QueuedCommit& head = *queue_.front();
-        if (head.buffer && server_.options.honour_implicit_sync && !head.timed_out) {
+        if (head.buffer && head.explicit_sync && !head.timed_out) {
+            // The acquire point, never the dma-buf's fences: an explicit-sync surface's buffer
+            // is protected by its points or not at all.
+            if (!acquire_point_signalled(head)) {
+                return;
+            }
+        } else if (head.buffer && server_.options.honour_implicit_sync && !head.timed_out) {
             // Would a GPU sampler run now? Only once every write fence has signalled.
             auto idle = head.buffer->dma_buf().wait_idle(kernel::Access::read, 0ns);
             if (!idle) {
@@ -347,7 +445,9 @@ void Surface::check_content(QueuedCommit& commit) {
     // With implicit sync, the read is bracketed by DMA_BUF_IOCTL_SYNC, like any CPU access.
     // The bracket waits for write fences by itself and without a deadline, so it is used only
     // once they have signalled; the control (no implicit sync) and a timed-out wait read raw.
-    const bool bracketed = server_.options.honour_implicit_sync && !commit.timed_out;
+    // Explicit sync reads raw too: the bracket would wait for the dma-buf's fences.
+    const bool bracketed =
+        server_.options.honour_implicit_sync && !commit.timed_out && !commit.explicit_sync;
     const uint64_t frame_read = ++server_.frames_read;
     std::optional<FrameImage> image;
     if (wants_image(frame_read)) {
@@ -360,6 +460,9 @@ void Surface::check_content(QueuedCommit& commit) {
                      content.error().describe().c_str());
         record.read_error = true;
         server_.stats.add_record(record);
+        if (commit.release) {
+            (void)commit.release.timeline->signal_point(commit.release.point);
+        }
         return;
     }
     record.first_pixel = content->first_pixel;
@@ -375,8 +478,13 @@ void Surface::check_content(QueuedCommit& commit) {
         image->frame_checked = frame_read;
         server_.stats.keep_image(std::move(*image));
     }
+    if (commit.explicit_sync) {
+        server_.stats.update([](Counters& c) { c.explicit_frames++; });
+    }
     CompositeJobs::Job* composite =
-        server_.composites ? server_.composites->start(commit.buffer, content->hash) : nullptr;
+        server_.composites
+            ? server_.composites->start(commit.buffer, content->hash, std::move(commit.release))
+            : nullptr;
     CompositeJobs::set_record(composite, server_.stats.add_record(record));
     if (record.stale || record.torn) {
         std::fprintf(stderr, "[compositor] %s\n", describe(record).c_str());

@@ -21,6 +21,7 @@
 #include "compositor/content.hpp"
 #include "compositor/resource_list.hpp"
 #include "compositor/stats.hpp"
+#include "compositor/syncobj.hpp"
 
 namespace sb::compositor {
 
@@ -58,6 +59,10 @@ class Surface {
     bool set_role(SurfaceRole* role);
     void clear_role(SurfaceRole* role);
 
+    // Explicit sync (syncobj.hpp): the surface's wp_linux_drm_syncobj_surface_v1, or null.
+    [[nodiscard]] SyncobjSurfaceState* syncobj() const { return syncobj_; }
+    void set_syncobj(SyncobjSurfaceState* state) { syncobj_ = state; }
+
     // wp_presentation.feedback for the next commit.
     void add_pending_feedback(wl_resource* feedback);
 
@@ -91,10 +96,17 @@ class Surface {
     void release(const std::shared_ptr<Buffer>& buffer);
     void discard_feedback(ResourceList& feedbacks);
 
+    // Explicit sync: the protocol's checks on a commit (posts the error and returns false).
+    bool check_sync_points(bool attaches_buffer);
+    // Explicit sync: whether the head commit's acquire point has signalled; if not, waits for it
+    // in the event loop (an eventfd the kernel writes to) and returns false.
+    bool acquire_point_signalled(QueuedCommit& head);
+
     Server& server_;
     wl_resource* resource_;
     const uint32_t id_;
     SurfaceRole* role_ = nullptr;
+    SyncobjSurfaceState* syncobj_ = nullptr;
 
     // Double-buffered state (wl_surface.attach/frame, wp_presentation.feedback).
     void attach_shm(wl_resource* buffer);

@@ -6,7 +6,9 @@
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize), fds (1000 frames, 100
-#          recreations), or one:NAME to run a single scenario by name.
+#          recreations), explicit (the matrix and its controls over explicit sync:
+#          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu),
+#          or one:NAME to run a single scenario by name.
 set -u
 group=$1 app=$2 compositor=$3
 export VK_ADD_LAYER_PATH="$4:$5"
@@ -31,6 +33,8 @@ export XDG_RUNTIME_DIR
 logs=${SYNCBRIDGE_WSI_LOG_DIR:-$XDG_RUNTIME_DIR/logs}
 mkdir -p "$logs"
 failures=0 passed=0
+# What every scenario of a group adds: the compositor's flags and the app's environment.
+comp_extra=() env_extra=()
 # Each scenario's app may not take longer than this (a hang is a failure, not a stuck VM).
 app_timeout=150
 # Bounds on single waits, generous for a TCG VM sharing 2 cores with another (ctest -j2), and
@@ -116,7 +120,7 @@ stop_compositor() { # LOG
 run_case() {
   local name=$1 log="$logs/$1"
   shift
-  local comp_args=() env_args=() app_args=()
+  local comp_args=("${comp_extra[@]}") env_args=("${env_extra[@]}") app_args=()
   while [ $# -gt 0 ] && [ "$1" != -- ]; do comp_args+=("$1"); shift; done
   shift
   while [ $# -gt 0 ] && [ "$1" != -- ]; do env_args+=("$1"); shift; done
@@ -178,6 +182,11 @@ frames_problems() { # EXPECTED_STRATEGY FRAMES
   done
   [ "${counters[frames_checked]-}" = "$2" ] || p="$p frames_checked=${counters[frames_checked]-}, expected $2;"
   [ "${results[presented]-}" = "$2" ] || p="$p presented=${results[presented]-}, expected $2;"
+  if [ "$group" = explicit ]; then
+    [ "${counters[explicit_frames]-}" = "$2" ] || p="$p explicit_frames=${counters[explicit_frames]-}, expected $2;"
+    [ "${counters[protocol_errors]-}" = 0 ] || p="$p protocol_errors=${counters[protocol_errors]-};"
+    grep -q 'wayland: explicit sync (' "$current_log.app.err" || p="$p the layer did not choose explicit sync;"
+  fi
   printf '%s' "$p"
 }
 
@@ -424,6 +433,26 @@ case "$group" in
       case_recreate "$strategy"
     done
     case_leak_control
+    ;;
+  explicit)
+    # Explicit sync needs timeline syncobjs: the virtio-gpu render node (vgem has none).
+    node=''
+    for dev in /sys/class/drm/renderD*; do
+      if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
+        node=/dev/dri/${dev##*/}
+      fi
+    done
+    [ -n "$node" ] || { say "no virtio-gpu render node (boot with --virtio-gpu)"; exit 1; }
+    comp_extra=(--syncobj "$node") env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
+    for strategy in import wait; do
+      for mode in fifo mailbox immediate; do
+        case_frames "$mode" "$strategy"
+      done
+    done
+    for strategy in import wait; do
+      case_control mailbox "$strategy"
+      case_bridged_twin mailbox "$strategy"
+    done
     ;;
   one:*)
     # e.g. one:case_frames:fifo:import
