@@ -597,6 +597,11 @@ void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
     } else if (!keep_for_acquire) {
         reads_done = kernel::SyncFile{};
     }
+    // A release fence that has signalled already says nothing more: no fd is held for it.
+    if (auto signalled = reads_done.is_signalled();
+        !reads_done.is_stub() && signalled && *signalled) {
+        reads_done = kernel::SyncFile{};
+    }
     {
         std::lock_guard lock(mutex_);
         if (!ownership_.apply(image, OwnershipEvent::release)) {

@@ -11,7 +11,13 @@ namespace sb::compositor {
 
 namespace {
 
+// Explicit sync's wl_buffer.release: the release point. --never-release keeps it unsignalled
+// while the compositor runs, as a compositor that never lets go of a buffer would.
 void signal_release(Server& server, const TimelinePoint& release) {
+    if (server.options.release_misbehaviour == ReleaseMisbehaviour::never &&
+        !server.stop_requested && !server.shutting_down()) {
+        return;
+    }
     if (auto st = release.timeline->signal_point(release.point); !st) {
         std::fprintf(stderr, "[compositor] release point %llu: %s\n",
                      static_cast<unsigned long long>(release.point), st.error().describe().c_str());

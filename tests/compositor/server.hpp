@@ -55,6 +55,7 @@ struct Server {
     void on_commit(wl_client* client);
     // Configures every toplevel to width x height.
     void resize_toplevels(int32_t width, int32_t height);
+    [[nodiscard]] bool shutting_down() const { return shut_down_; }
     // Ends the event loop; the loop thread then shuts down and destroys the display.
     void request_stop() { stop_requested = true; }
 

@@ -389,6 +389,19 @@ case_leak_control() {
   verdict "$name" "$p"
 }
 
+# Every scenario from here on over explicit sync: the compositor offers it with timelines on the
+# virtio-gpu render node (vgem has no syncobjs), and the layer must use it.
+use_explicit_sync() {
+  local dev node=''
+  for dev in /sys/class/drm/renderD*; do
+    if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
+      node=/dev/dri/${dev##*/}
+    fi
+  done
+  [ -n "$node" ] || { say "no virtio-gpu render node (boot with --virtio-gpu)"; exit 1; }
+  comp_extra=(--syncobj "$node") env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
+}
+
 case "$group" in
   matrix)
     case_frames fifo import VK_LOADER_DEBUG=layer
@@ -435,15 +448,7 @@ case "$group" in
     case_leak_control
     ;;
   explicit)
-    # Explicit sync needs timeline syncobjs: the virtio-gpu render node (vgem has none).
-    node=''
-    for dev in /sys/class/drm/renderD*; do
-      if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
-        node=/dev/dri/${dev##*/}
-      fi
-    done
-    [ -n "$node" ] || { say "no virtio-gpu render node (boot with --virtio-gpu)"; exit 1; }
-    comp_extra=(--syncobj "$node") env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
+    use_explicit_sync
     for strategy in import wait; do
       for mode in fifo mailbox immediate; do
         case_frames "$mode" "$strategy"
@@ -452,7 +457,19 @@ case "$group" in
     for strategy in import wait; do
       case_control mailbox "$strategy"
       case_bridged_twin mailbox "$strategy"
+      case_never_release "$strategy"
+      case_vanish "$strategy"
+      case_resize "$strategy"
+      case_fd_growth "$strategy"
+      case_recreate "$strategy"
     done
+    ;;
+  explicit-one:*)
+    # e.g. explicit-one:case_recreate:import
+    use_explicit_sync
+    group=explicit
+    IFS=: read -r _ fn a b <<<"${1#explicit-}"
+    "$fn" ${a:+"$a"} ${b:+"$b"}
     ;;
   one:*)
     # e.g. one:case_frames:fifo:import
