@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "linux-dmabuf-unstable-v1-server-protocol.h"
+#include "linux-drm-syncobj-v1-server-protocol.h"
 
 namespace sb::test::wayland {
 namespace {
@@ -481,6 +482,56 @@ struct FakeCompositor::Impl {
         send_feedback(impl->options, feedback);
     }
 
+    // --- wp_linux_drm_syncobj_manager_v1: counted, nothing more ---------------------------
+    static void destroy_resource(wl_client* /*client*/, wl_resource* resource) {
+        wl_resource_destroy(resource);
+    }
+    static void syncobj_point(wl_client* /*client*/, wl_resource* /*resource*/,
+                              wl_resource* /*timeline*/, uint32_t /*hi*/, uint32_t /*lo*/) {}
+    static constexpr struct wp_linux_drm_syncobj_surface_v1_interface kSyncobjSurfaceImpl = {
+        .destroy = destroy_resource,
+        .set_acquire_point = syncobj_point,
+        .set_release_point = syncobj_point,
+    };
+    static constexpr struct wp_linux_drm_syncobj_timeline_v1_interface kTimelineImpl = {
+        .destroy = destroy_resource,
+    };
+    static void syncobj_get_surface(wl_client* client, wl_resource* resource, uint32_t id,
+                                    wl_resource* /*surface*/) {
+        auto* impl = static_cast<Impl*>(wl_resource_get_user_data(resource));
+        impl->count([](Counters& c) { c.syncobj_surfaces++; });
+        wl_resource* created =
+            wl_resource_create(client, &wp_linux_drm_syncobj_surface_v1_interface, 1, id);
+        if (created != nullptr) {
+            wl_resource_set_implementation(created, &kSyncobjSurfaceImpl, nullptr, nullptr);
+        }
+    }
+    static void syncobj_import_timeline(wl_client* client, wl_resource* /*resource*/, uint32_t id,
+                                        int32_t fd) {
+        ::close(fd);
+        wl_resource* created =
+            wl_resource_create(client, &wp_linux_drm_syncobj_timeline_v1_interface, 1, id);
+        if (created != nullptr) {
+            wl_resource_set_implementation(created, &kTimelineImpl, nullptr, nullptr);
+        }
+    }
+    static constexpr struct wp_linux_drm_syncobj_manager_v1_interface kSyncobjManagerImpl = {
+        .destroy = destroy_resource,
+        .get_surface = syncobj_get_surface,
+        .import_timeline = syncobj_import_timeline,
+    };
+    static void bind_syncobj_manager(wl_client* client, void* data, uint32_t version, uint32_t id) {
+        auto* impl = static_cast<Impl*>(data);
+        wl_resource* resource = wl_resource_create(
+            client, &wp_linux_drm_syncobj_manager_v1_interface, static_cast<int>(version), id);
+        if (resource == nullptr) {
+            wl_client_post_no_memory(client);
+            return;
+        }
+        wl_resource_set_implementation(resource, &kSyncobjManagerImpl, impl, nullptr);
+        impl->count([](Counters& c) { c.syncobj_binds++; });
+    }
+
     static constexpr struct zwp_linux_dmabuf_v1_interface kDmabufImpl = {
         .destroy = dmabuf_destroy,
         .create_params = dmabuf_create_params,
@@ -538,6 +589,11 @@ std::unique_ptr<FakeCompositor> FakeCompositor::start(const FakeOptions& options
     if (options.linux_dmabuf && wl_global_create(self->display, &zwp_linux_dmabuf_v1_interface,
                                                  static_cast<int>(options.linux_dmabuf_version),
                                                  self, Impl::bind_dmabuf) == nullptr) {
+        return nullptr;
+    }
+    if (options.syncobj_manager &&
+        wl_global_create(self->display, &wp_linux_drm_syncobj_manager_v1_interface, 1, self,
+                         Impl::bind_syncobj_manager) == nullptr) {
         return nullptr;
     }
     self->thread = std::thread([self] { self->run(); });

@@ -38,6 +38,8 @@ struct FakeOptions {
     // Frame callbacks are answered at the commit that carries them; false: held until
     // answer_frame_callbacks().
     bool answer_frame_callbacks = true;
+    // Advertise wp_linux_drm_syncobj_manager_v1 (explicit sync); its requests are only counted.
+    bool syncobj_manager = false;
 };
 
 struct BufferRecord {
@@ -64,6 +66,8 @@ struct Counters {
     uint32_t live_buffers = 0;
     uint32_t open_fds = 0;  // received dma-buf fds not yet closed
     uint32_t clients = 0;
+    uint32_t syncobj_binds = 0;     // wp_linux_drm_syncobj_manager_v1 bound
+    uint32_t syncobj_surfaces = 0;  // get_surface requests
 };
 
 class FakeCompositor {

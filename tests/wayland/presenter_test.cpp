@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <ostream>
 #include <thread>
 
+#include "kernel/syncobj.hpp"
 #include "support/fd_count.hpp"
 #include "wayland/fake_compositor.hpp"
 #include "wayland/test_app.hpp"
@@ -31,6 +33,7 @@ namespace {
 using namespace std::chrono_literals;
 using Kind = RecordingEvents::Kind;
 using wsi::BufferDescription;
+using wsi::ConsumerSync;
 using wsi::FormatModifier;
 using wsi::Presenter;
 using wsi::wayland::WaylandPresenter;
@@ -485,6 +488,77 @@ TEST_F(WaylandWindowSystem, NothingIsDeliveredOnceThePresenterIsGone) {
     EXPECT_GE(wl_display_roundtrip(app_->display()), 0);
     EXPECT_EQ(events_.deliveries().size(), delivered);
     EXPECT_EQ(app_->app_listener_calls(), 0u);
+}
+
+// --- explicit sync's selection (SYNCBRIDGE_WAYLAND_SYNC, the manager, a timeline device) ---
+
+// Sets SYNCBRIDGE_WAYLAND_SYNC for one test.
+class SyncChoiceEnv {
+  public:
+    explicit SyncChoiceEnv(const char* value) {
+        if (value != nullptr) {
+            ::setenv("SYNCBRIDGE_WAYLAND_SYNC", value, 1);
+        }
+    }
+    ~SyncChoiceEnv() { ::unsetenv("SYNCBRIDGE_WAYLAND_SYNC"); }
+    SyncChoiceEnv(const SyncChoiceEnv&) = delete;
+    SyncChoiceEnv& operator=(const SyncChoiceEnv&) = delete;
+};
+
+// This host has no DRM device with timeline syncobjs (no GPU, no DRM): the tests that need
+// none skip where there is one.
+bool host_has_timeline_device() {
+    return kernel::open_timeline_device(0).ok();
+}
+
+TEST_F(WaylandWindowSystem, WithoutTheSyncobjManagerThePresenterIsImplicit) {
+    const SyncChoiceEnv choice(nullptr);
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    EXPECT_EQ(presenter_->consumer_sync(), ConsumerSync::implicit);
+    EXPECT_EQ(compositor_->counters().syncobj_binds, 0u);
+}
+
+TEST_F(WaylandWindowSystem, TheManagerWithoutATimelineDeviceIsImplicitAndAsksNothing) {
+    if (host_has_timeline_device()) {
+        GTEST_SKIP() << "this machine has a DRM device with timeline syncobjs";
+    }
+    const SyncChoiceEnv choice("auto");
+    FakeOptions options;
+    options.syncobj_manager = true;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    EXPECT_EQ(presenter_->consumer_sync(), ConsumerSync::implicit);
+    // Nothing bound, so no syncobj surface either: the surface stays free for implicit commits.
+    EXPECT_EQ(compositor_->counters().syncobj_binds, 0u);
+    EXPECT_EQ(compositor_->counters().syncobj_surfaces, 0u);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
+    EXPECT_TRUE(compositor_->wait_until([](const Counters& c) { return c.commits == 1; }, kSoon));
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, ExplicitRequiredWithoutTheManagerFailsTheSwapchain) {
+    const SyncChoiceEnv choice("explicit");
+    ASSERT_NO_FATAL_FAILURE(start());
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    EXPECT_EQ(create_presenter(), VK_ERROR_INITIALIZATION_FAILED);
+    EXPECT_EQ(presenter_, nullptr);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+TEST_F(WaylandWindowSystem, ExplicitRequiredWithoutATimelineDeviceFailsTheSwapchain) {
+    if (host_has_timeline_device()) {
+        GTEST_SKIP() << "this machine has a DRM device with timeline syncobjs";
+    }
+    const SyncChoiceEnv choice("explicit");
+    FakeOptions options;
+    options.syncobj_manager = true;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    EXPECT_EQ(create_presenter(), VK_ERROR_INITIALIZATION_FAILED);
+    EXPECT_EQ(compositor_->counters().syncobj_surfaces, 0u);
 }
 
 }  // namespace

@@ -389,6 +389,25 @@ case_leak_control() {
   verdict "$name" "$p"
 }
 
+# Explicit sync offered, and SYNCBRIDGE_WAYLAND_SYNC=auto (the default) must take it; =implicit
+# must not (the compositor then checks implicit-sync frames: none explicit).
+case_sync_choice() { # auto|implicit
+  local name="sync-choice-$1"
+  run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import "SYNCBRIDGE_WAYLAND_SYNC=$1" -- \
+    --frames 100 --present-mode fifo --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p=
+  if [ "$1" = auto ]; then
+    p=$(frames_problems import 100)
+  else
+    p=$(group=matrix frames_problems import 100)
+    [ "${counters[explicit_frames]-}" = 0 ] || p="$p explicit_frames=${counters[explicit_frames]-}, expected 0;"
+    grep -q 'wayland: implicit sync (SYNCBRIDGE_WAYLAND_SYNC=implicit)' "$current_log.app.err" ||
+      p="$p the layer did not say it chose implicit sync;"
+  fi
+  verdict "$name" "$p"
+  say "     explicit-sync frames: ${counters[explicit_frames]-}; $(counters_line)"
+}
+
 # Every scenario from here on over explicit sync: the compositor offers it with timelines on the
 # virtio-gpu render node (vgem has no syncobjs), and the layer must use it.
 use_explicit_sync() {
@@ -449,6 +468,8 @@ case "$group" in
     ;;
   explicit)
     use_explicit_sync
+    case_sync_choice auto
+    case_sync_choice implicit
     for strategy in import wait; do
       for mode in fifo mailbox immediate; do
         case_frames "$mode" "$strategy"
