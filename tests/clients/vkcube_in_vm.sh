@@ -49,6 +49,21 @@ fi
 # from that buffer last time, so the stale check alone would not see it (tests/clients/README.md).
 export GPUSIM_LATENCY_MS=${GPUSIM_LATENCY_MS:-16} GPUSIM_JITTER_MS=${GPUSIM_JITTER_MS:-16}
 export SYNCBRIDGE_LOG=debug
+# VKCUBE_SYNC=explicit (compositor group, Linux 6.12, --virtio-gpu): the test compositor offers
+# explicit sync (wp_linux_drm_syncobj_v1, timelines on the virtio-gpu render node) and the layer
+# must use it; every frame read must be an explicit-sync frame.
+sync=${VKCUBE_SYNC:-implicit}
+comp_extra=() env_extra=()
+if [ "$sync" = explicit ]; then
+  for dev in /sys/class/drm/renderD*; do
+    if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
+      comp_extra=(--syncobj "/dev/dri/${dev##*/}")
+    fi
+  done
+  [ ${#comp_extra[@]} -gt 0 ] || { echo "no virtio-gpu render node (boot with --virtio-gpu)"; exit 1; }
+  env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
+  gpu_words="$gpu_words, explicit sync"
+fi
 # The first frames wait for lavapipe to compile vkcube's shaders (seconds under TCG); vgem's
 # own fence timeout is 10 s.
 wait_timeout_ms=8000
@@ -122,7 +137,7 @@ run_vkcube() { # LOG [VAR=VALUE...]
 compositor_run() { # NAME [COMPOSITOR_ARGS...] -- [VAR=VALUE...]
   local name=$1 log="$logs/$1" i socket=
   shift
-  local comp_args=()
+  local comp_args=("${comp_extra[@]}")
   while [ $# -gt 0 ] && [ "$1" != -- ]; do comp_args+=("$1"); shift; done
   shift
   : >"$log.comp.out"
@@ -140,7 +155,7 @@ compositor_run() { # NAME [COMPOSITOR_ARGS...] -- [VAR=VALUE...]
     cat "$log.comp.err"
     return 1
   fi
-  WAYLAND_DISPLAY=$socket run_vkcube "$log" "$@"
+  WAYLAND_DISPLAY=$socket run_vkcube "$log" "${env_extra[@]}" "$@"
   kill -TERM "$comp_pid" 2>/dev/null
   wait "$comp_pid"
   comp_status=$?
@@ -179,6 +194,11 @@ group_compositor() {
   [ "$b_read" = "$frames" ] || p="$p $b_read frames read, expected $frames;"
   [ "$b_comp" = "$frames" ] || p="$p $b_comp frames composited, expected $frames;"
   [ "$b_rel" = "$frames" ] || p="$p $b_rel buffers released, expected $frames;"
+  if [ "$sync" = explicit ]; then
+    [ "${counters[explicit_frames]-}" = "$frames" ] ||
+      p="$p ${counters[explicit_frames]-?} explicit-sync frames, expected $frames;"
+    [ "${counters[protocol_errors]-}" = 0 ] || p="$p protocol errors ${counters[protocol_errors]-};"
+  fi
   if [ -n "$png" ]; then
     [ -n "$png_line" ] && say "     bridged frame as PNG: $png_line" || p="$p no PNG written;"
   fi
