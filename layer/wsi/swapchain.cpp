@@ -232,11 +232,13 @@ bool Swapchain::waits_for_reads_on_cpu() const {
            !device_.disable_fence_transfer_for_tests;
 }
 
-// With mutex_ held.
 bool Swapchain::release_fence_ready(uint32_t index) const {
-    const kernel::SyncFile& release = unimported_reads_[index];
-    auto signalled = release.is_signalled();
-    return !signalled || *signalled;  // an error: let acquire report it
+    auto release = presenter_->release_fence(index);
+    if (!release) {
+        return true;  // let acquire report it
+    }
+    auto signalled = release->is_signalled();
+    return !signalled || *signalled;
 }
 
 int32_t Swapchain::find_acquirable() const {
@@ -337,11 +339,14 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
 // the GPU through a reads carrier, else on the CPU, where find_acquirable() has already held the
 // image back until it signalled, within the acquire timeout.
 VkResult Swapchain::signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence) {
-    kernel::SyncFile release;
-    {
-        std::lock_guard lock(mutex_);
-        release = std::move(unimported_reads_[index]);
+    auto fetched = presenter_->release_fence(index);
+    if (!fetched) {
+        SB_LOG_ONCE(error, "acquire: the consumer's release point: %s",
+                    fetched.error().describe().c_str());
+        on_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
     }
+    kernel::SyncFile release = std::move(fetched).value();
     if (device_.disable_fence_transfer_for_tests) {
         release = kernel::SyncFile{};  // the control: the app may write while the consumer reads
     }
@@ -585,21 +590,15 @@ void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
     // looks for pending reads (and where the next consumer of the buffer sees them too). Only
     // a kernel without the import ioctl leaves it to acquire to wait for.
     // The control ignores the consumer's fence too.
-    // Explicit sync keeps the release point's fence for acquire: nothing goes into the dma-buf.
+    // Explicit sync: nothing here; acquire asks the presenter for the release point's fence.
     const bool keep_for_acquire =
-        explicit_sync() ||
-        (!device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
-         !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read));
-    if (keep_for_acquire && !explicit_sync()) {
+        !explicit_sync() && !device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
+        !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read);
+    if (keep_for_acquire) {
         SB_LOG_ONCE(info,
                     "the consumer's release fence is waited for at acquire (no dma-buf "
                     "sync-file import in this kernel)");
-    } else if (!keep_for_acquire) {
-        reads_done = kernel::SyncFile{};
-    }
-    // A release fence that has signalled already says nothing more: no fd is held for it.
-    if (auto signalled = reads_done.is_signalled();
-        !reads_done.is_stub() && signalled && *signalled) {
+    } else {
         reads_done = kernel::SyncFile{};
     }
     {

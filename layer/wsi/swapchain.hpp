@@ -192,7 +192,7 @@ class Swapchain final : public ConsumerEvents {
     std::mutex mutex_;
     std::condition_variable changed_;
     // Per image: a consumer's release fence that could not join the dma-buf's fences (implicit
-    // sync), or the release point's fence (explicit sync, where it never goes into the dma-buf).
+    // sync only: explicit sync's comes from Presenter::release_fence at acquire).
     std::vector<kernel::SyncFile> unimported_reads_;
     std::atomic<bool> retired_{false};
     std::atomic<bool> lost_{false};

@@ -78,8 +78,8 @@ class ConsumerEvents {
     // The consumer no longer needs buffer `image` (wl_buffer.release, PresentIdleNotify, an
     // explicit-sync release point). Implicit sync: its reads may still be pending in the
     // dma-buf's fences, and in `reads_done` when the consumer hands back a fence of its own; the
-    // stub when it does not. Explicit sync: `reads_done` is the release point's fence, the only
-    // one. The swapchain's acquire waits on what there is.
+    // stub when it does not. Explicit sync: the stub; the release point's fence, the only one,
+    // comes from Presenter::release_fence(). The swapchain's acquire waits on what there is.
     virtual void on_released(uint32_t image, kernel::SyncFile reads_done) = 0;
     // The surface changed size: the swapchain becomes suboptimal / out of date.
     virtual void on_resized(uint32_t width, uint32_t height) = 0;
@@ -99,6 +99,12 @@ class Presenter {
     virtual VkResult present(const PresentRequest& request) = 0;
     // Fixed for the presenter's life: what present() and on_released carry.
     [[nodiscard]] virtual ConsumerSync consumer_sync() const { return ConsumerSync::implicit; }
+    // Explicit sync: the fence of `image`'s last release point, asked for when the image is
+    // acquired rather than carried by on_released, so that no fd is held for a released image
+    // (the stub once it has signalled). Any thread.
+    [[nodiscard]] virtual kernel::Result<kernel::SyncFile> release_fence(uint32_t /*image*/) {
+        return kernel::SyncFile{};
+    }
 };
 
 // One VkSurfaceKHR's window-system side.

@@ -11,13 +11,8 @@ namespace sb::compositor {
 
 namespace {
 
-// Explicit sync's wl_buffer.release: the release point. --never-release keeps it unsignalled
-// while the compositor runs, as a compositor that never lets go of a buffer would.
+// A release point signalled at once (no hold: nothing is read any more).
 void signal_release(Server& server, const TimelinePoint& release) {
-    if (server.options.release_misbehaviour == ReleaseMisbehaviour::never &&
-        !server.stop_requested && !server.shutting_down()) {
-        return;
-    }
     if (auto st = release.timeline->signal_point(release.point); !st) {
         std::fprintf(stderr, "[compositor] release point %llu: %s\n",
                      static_cast<unsigned long long>(release.point), st.error().describe().c_str());
@@ -28,15 +23,14 @@ void signal_release(Server& server, const TimelinePoint& release) {
 }  // namespace
 
 CompositeJobs::~CompositeJobs() {
+    for (const TimelinePoint& release : never_released_) {
+        signal_release(server_, release);
+    }
     for (const auto& job : jobs_) {
         if (job->timer != nullptr) {
             wl_event_source_remove(job->timer);
         }
-        if (job->release) {
-            signal_release(server_, job->release);
-        } else {
-            (void)server_.vgem->signal(job->fence);
-        }
+        (void)server_.vgem->signal(job->fence);
     }
 }
 
@@ -49,7 +43,7 @@ CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_
         return nullptr;
     }
     if (release) {
-        return add_job(std::move(buffer), hash, 0, std::move(release));
+        return start_explicit(std::move(buffer), hash, std::move(release));
     }
     auto handle = buffer->gem_handle();
     auto fence = handle ? server_.vgem->attach_fence(*handle, kernel::Access::read)
@@ -61,6 +55,34 @@ CompositeJobs::Job* CompositeJobs::start(std::shared_ptr<Buffer> buffer, uint64_
         return nullptr;
     }
     return add_job(std::move(buffer), hash, *fence, {});
+}
+
+// As a GPU compositor's: the release point gets its fence when the composite starts, the fence
+// of the reads still to come, pending until the hold ends. A client that reuses the buffer on
+// "the point exists" alone, without waiting for its fence, writes during the hold.
+// --never-release: the point never gets a fence while the compositor runs.
+CompositeJobs::Job* CompositeJobs::start_explicit(std::shared_ptr<Buffer> buffer, uint64_t hash,
+                                                  TimelinePoint release) {
+    if (server_.options.release_misbehaviour == ReleaseMisbehaviour::never) {
+        never_released_.push_back(std::move(release));
+        return nullptr;
+    }
+    auto pending = server_.vgem->pending_sync_file();
+    if (!pending) {
+        std::fprintf(stderr, "[compositor] buffer %u: no release fence: %s\n", buffer->id(),
+                     pending.error().describe().c_str());
+        server_.stats.update([](Counters& c) { c.read_fences_refused++; });
+        signal_release(server_, release);
+        return nullptr;
+    }
+    if (auto st = release.timeline->import_sync_file_at(release.point, pending->file); !st) {
+        std::fprintf(stderr, "[compositor] buffer %u: release point: %s\n", buffer->id(),
+                     st.error().describe().c_str());
+        server_.stats.update([](Counters& c) { c.read_errors++; });
+        (void)server_.vgem->signal(pending->fence_id);
+        return nullptr;
+    }
+    return add_job(std::move(buffer), hash, pending->fence_id, std::move(release));
 }
 
 CompositeJobs::Job* CompositeJobs::add_job(std::shared_ptr<Buffer> buffer, uint64_t hash,
@@ -112,10 +134,8 @@ void CompositeJobs::finish(Job* job) {
                      job->buffer->id(), content->first_pixel);
         server_.stats.mark_overwritten(job->record);
     }
-    if (job->release) {
-        signal_release(server_, job->release);
-        server_.stats.update([](Counters& c) { c.read_fences_signalled++; });
-    } else if (auto st = server_.vgem->signal(job->fence); !st) {
+    // Explicit sync: the release point's fence is this vgem fence too.
+    if (auto st = server_.vgem->signal(job->fence); !st) {
         std::fprintf(stderr, "[compositor] buffer %u: %s\n", job->buffer->id(),
                      st.error().describe().c_str());
         server_.stats.update([](Counters& c) { c.read_errors++; });

@@ -50,7 +50,7 @@ class CompositeJobs {
     struct Job {
         CompositeJobs* owner = nullptr;
         std::shared_ptr<Buffer> buffer;
-        uint32_t fence = 0;     // vgem fence id (implicit sync)
+        uint32_t fence = 0;     // vgem fence id: the read fence, or the release point's fence
         TimelinePoint release;  // explicit sync
         uint64_t hash = 0;
         size_t record = 0;
@@ -59,12 +59,15 @@ class CompositeJobs {
 
   private:
     static int on_hold_end(void* data);
+    Job* start_explicit(std::shared_ptr<Buffer> buffer, uint64_t hash, TimelinePoint release);
     Job* add_job(std::shared_ptr<Buffer> buffer, uint64_t hash, uint32_t fence,
                  TimelinePoint release);
     void finish(Job* job);
 
     Server& server_;
     std::vector<std::unique_ptr<Job>> jobs_;
+    // --never-release: points held back; signalled at teardown, so no waiter outlives us.
+    std::vector<TimelinePoint> never_released_;
 };
 
 }  // namespace sb::compositor

@@ -206,6 +206,10 @@ kernel::Result<bool> SyncobjTimelines::has_fence(uint32_t image, uint64_t point)
     return images_[image].release.syncobj.point_ready(point, false);
 }
 
+kernel::Result<bool> SyncobjTimelines::has_signalled(uint32_t image, uint64_t point) const {
+    return images_[image].release.syncobj.point_ready(point, true);
+}
+
 kernel::Result<kernel::SyncFile> SyncobjTimelines::fence(uint32_t image, uint64_t point) const {
     return images_[image].release.syncobj.export_sync_file_at(point);
 }

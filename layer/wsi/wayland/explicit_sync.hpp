@@ -94,6 +94,7 @@ class SyncobjTimelines {
     // Whether `image`'s release point `point` has a fence yet (the compositor signalled it, or
     // attached the fence of its last read); that fence, once it has.
     [[nodiscard]] kernel::Result<bool> has_fence(uint32_t image, uint64_t point) const;
+    [[nodiscard]] kernel::Result<bool> has_signalled(uint32_t image, uint64_t point) const;
     [[nodiscard]] kernel::Result<kernel::SyncFile> fence(uint32_t image, uint64_t point) const;
     // Makes the kernel write to `eventfd` once the point has a fence. False where the kernel has
     // no DRM_IOCTL_SYNCOBJ_EVENTFD (before Linux 6.6): the caller then polls has_fence().

@@ -80,6 +80,7 @@ VkResult WaylandPresenter::create(wl_display* display, wl_surface* surface,
         }
         presenter->timelines_ = std::move(timelines).value();
         presenter->pending_release_.assign(made->size(), 0);
+        presenter->released_point_.assign(made->size(), 0);
         on_woken = [self] { self->check_releases(); };
         if (!presenter->timelines_->kernel_notifies()) {
             // Before Linux 6.6 nothing can wake the thread for a point: it looks this often.
@@ -192,23 +193,42 @@ void WaylandPresenter::check_releases() {
             continue;
         }
         auto ready = timelines_->has_fence(image, point);
-        if (ready && !*ready) {
-            continue;
-        }
-        auto fence = ready ? timelines_->fence(image, point)
-                           : kernel::Result<kernel::SyncFile>(ready.error());
-        if (!fence) {
+        if (!ready) {
             SB_LOG_ONCE(error, "wayland: cannot read a release point: %s",
-                        fence.error().describe().c_str());
+                        ready.error().describe().c_str());
             report_lost();
             return;
+        }
+        if (!*ready) {
+            continue;
         }
         {
             std::lock_guard lock(release_mutex_);
             pending_release_[image] = 0;
+            released_point_[image] = point;
         }
-        events_->on_released(image, std::move(fence).value());
+        // The fence itself is fetched at acquire (release_fence): no fd is held meanwhile.
+        events_->on_released(image, kernel::SyncFile{});
     }
+}
+
+kernel::Result<kernel::SyncFile> WaylandPresenter::release_fence(uint32_t image) {
+    if (!timelines_ || image >= released_point_.size()) {
+        return kernel::SyncFile{};
+    }
+    uint64_t point = 0;
+    {
+        std::lock_guard lock(release_mutex_);
+        point = released_point_[image];
+    }
+    if (point == 0) {
+        return kernel::SyncFile{};
+    }
+    auto signalled = timelines_->has_signalled(image, point);
+    if (signalled && *signalled) {
+        return kernel::SyncFile{};
+    }
+    return timelines_->fence(image, point);
 }
 
 void WaylandPresenter::wait_for_frame_callback() {

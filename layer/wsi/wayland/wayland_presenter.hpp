@@ -52,6 +52,7 @@ class WaylandPresenter final : public Presenter {
     [[nodiscard]] ConsumerSync consumer_sync() const override {
         return timelines_ ? ConsumerSync::explicit_fences : ConsumerSync::implicit;
     }
+    kernel::Result<kernel::SyncFile> release_fence(uint32_t image) override;
 
     // How long a FIFO present waits for the previous commit's frame callback.
     static constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
@@ -96,11 +97,12 @@ class WaylandPresenter final : public Presenter {
     std::condition_variable frame_done_;
     wl_callback* frame_callback_ = nullptr;
 
-    // Explicit sync only: the swapchain's timelines, and per image the release point it waits
-    // for (0: none), shared by present() and the event thread.
+    // Explicit sync only: the swapchain's timelines; per image the release point it waits for
+    // (0: none) and the one that released it last (0: none), under release_mutex_.
     std::unique_ptr<SyncobjTimelines> timelines_;
     std::mutex release_mutex_;
     std::vector<uint64_t> pending_release_;
+    std::vector<uint64_t> released_point_;
 
     std::atomic<bool> lost_{false};
     std::unique_ptr<EventThread> thread_;
