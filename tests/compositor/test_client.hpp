@@ -119,6 +119,8 @@ class TestClient {
     [[nodiscard]] uint64_t releases() const;
 
     [[nodiscard]] wl_display* display() const { return display_; }
+    // The toplevel's wl_surface (create_toplevel), or null.
+    [[nodiscard]] wl_surface* surface() const { return surface_; }
     [[nodiscard]] zwp_linux_dmabuf_v1* dmabuf() const { return dmabuf_; }
 
   private:
