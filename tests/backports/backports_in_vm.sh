@@ -49,6 +49,9 @@ if [ -n "$info" ]; then
   check "syncbridge-info: lavapipe 25's SYNC_FD export blocks (measured)" \
     grep -q '"sync_fd_export": "blocking"' "$work/info.json"
   sed -n 's/.*"sync_fd_export": "\([a-z]*\)", "sync_fd_export_us": \([0-9]*\).*/  SYNC_FD export \1, \2 us/p' "$work/info.json"
+  # The virtio-gpu (booted with --virtio-gpu) has timeline syncobjs; vgem has none.
+  check "syncbridge-info: Wayland explicit sync possible (timeline syncobjs on a render node)" \
+    grep -q '"timeline_device": "/dev/dri/renderD' "$work/info.json"
 fi
 
 # --- weston 14, headless, GL renderer ------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
 #include "export_check.hpp"
+#include "kernel/syncobj.hpp"
 
 namespace {
 
@@ -46,10 +47,40 @@ const char* json_bool(bool value) {
     return value ? "true" : "false";
 }
 
+// Wayland's explicit sync needs a DRM device with timeline syncobjs; whether a surface gets it
+// is decided at its first swapchain, by the compositor's wp_linux_drm_syncobj_manager_v1.
+struct ExplicitSyncSupport {
+    std::string choice;  // SYNCBRIDGE_WAYLAND_SYNC, or "auto"
+    std::string device;  // the render node with timeline syncobjs, empty: none
+    std::string reason;  // why there is none
+};
+
+ExplicitSyncSupport explicit_sync_support() {
+    ExplicitSyncSupport support;
+    const char* choice = std::getenv("SYNCBRIDGE_WAYLAND_SYNC");
+    support.choice = choice != nullptr && *choice != '\0' ? choice : "auto";
+    if (auto device = sb::kernel::open_timeline_device(0)) {
+        support.device = device->path;
+    } else {
+        support.reason = device.error().describe();
+    }
+    return support;
+}
+
 void print_text(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
     std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls), kernel.probed_with.c_str());
     std::printf("SYNCBRIDGE_MODE: %s\n", mode);
+    const ExplicitSyncSupport explicit_sync = explicit_sync_support();
+    if (!explicit_sync.device.empty()) {
+        std::printf(
+            "Wayland explicit sync (SYNCBRIDGE_WAYLAND_SYNC=%s): timeline syncobjs on %s; "
+            "used where the compositor offers wp_linux_drm_syncobj_manager_v1\n",
+            explicit_sync.choice.c_str(), explicit_sync.device.c_str());
+    } else {
+        std::printf("Wayland explicit sync (SYNCBRIDGE_WAYLAND_SYNC=%s): not possible here: %s\n",
+                    explicit_sync.choice.c_str(), explicit_sync.reason.c_str());
+    }
     for (size_t i = 0; i < rows.size(); ++i) {
         const auto& c = rows[i].caps;
         std::printf("\nGPU %zu: %s (driver %s, Vulkan %u.%u.%u)\n", i, c.device_name.c_str(),
@@ -82,6 +113,10 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
     std::printf("{\n  \"kernel\": {\"sync_file_ioctls\": \"%s\", \"probed_with\": \"%s\"},\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls),
                 json_escape(kernel.probed_with).c_str());
+    const ExplicitSyncSupport explicit_sync = explicit_sync_support();
+    std::printf("  \"wayland_explicit_sync\": {\"choice\": \"%s\", \"timeline_device\": \"%s\"},\n",
+                json_escape(explicit_sync.choice).c_str(),
+                json_escape(explicit_sync.device).c_str());
     std::printf("  \"mode\": \"%s\",\n  \"gpus\": [", mode);
     for (size_t i = 0; i < rows.size(); ++i) {
         const auto& c = rows[i].caps;
