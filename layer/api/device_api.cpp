@@ -1,3 +1,5 @@
+#include <sys/sysmacros.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -109,11 +111,32 @@ void probe_export(DeviceData& dev, PFN_vkSetDeviceLoaderData set_loader_data) {
     dev.export_blocks = true;
 }
 
+// The GPU's DRM render node, where the driver has VK_EXT_physical_device_drm: explicit sync's
+// timelines can live there when the compositor names no device of its own.
+dev_t gpu_render_node(const InstanceData& inst, VkPhysicalDevice pd) {
+    auto properties2 = inst.next.GetPhysicalDeviceProperties2 != nullptr
+                           ? inst.next.GetPhysicalDeviceProperties2
+                           : inst.next.GetPhysicalDeviceProperties2KHR;
+    if (properties2 == nullptr ||
+        !listed(driver_extensions(inst, pd), VK_EXT_PHYSICAL_DEVICE_DRM_EXTENSION_NAME)) {
+        return 0;
+    }
+    VkPhysicalDeviceDrmPropertiesEXT drm{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 properties{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    properties.pNext = &drm;
+    properties2(pd, &properties);
+    if (drm.hasRender == VK_FALSE) {
+        return 0;
+    }
+    return makedev(static_cast<unsigned>(drm.renderMajor), static_cast<unsigned>(drm.renderMinor));
+}
+
 // What the layer's swapchains need of a bridging device.
 void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
                             PFN_vkSetDeviceLoaderData set_loader_data) {
     dev.instance->next.GetPhysicalDeviceMemoryProperties(dev.physical_device,
                                                          &dev.memory_properties);
+    dev.render_node = gpu_render_node(*dev.instance, dev.physical_device);
     dev.drm_format_modifier = listed(dev.enabled_by_app, "VK_EXT_image_drm_format_modifier") ||
                               listed(dev.enabled_by_layer, "VK_EXT_image_drm_format_modifier");
     pick_internal_queue(dev, info, set_loader_data);

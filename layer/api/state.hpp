@@ -58,6 +58,8 @@ struct DeviceData {
 
     // What the layer's swapchains need (bridging devices only).
     VkPhysicalDeviceMemoryProperties memory_properties{};
+    // The GPU's DRM render node (VK_EXT_physical_device_drm), 0 when the driver does not say.
+    dev_t render_node = 0;
     bool drm_format_modifier = false;  // VK_EXT_image_drm_format_modifier is enabled
     bool layer_allocates = false;      // the driver imports dma-bufs but cannot export them
     // The wait strategy's acquire signals go to this queue (the first one the app created).

@@ -29,6 +29,7 @@ wsi::DeviceContext device_context(DeviceData& dev) {
     ctx.export_blocks = dev.export_blocks;
     ctx.acquire_imports_reads = dev.acquire_imports_reads;
     ctx.disable_fence_transfer_for_tests = dev.disable_fence_transfer_for_tests;
+    ctx.render_node = dev.render_node;
     return ctx;
 }
 

@@ -46,9 +46,12 @@ std::optional<std::string> render_node_of(dev_t device) {
 
 }  // namespace
 
-Result<TimelineDevice> open_timeline_device(dev_t preferred) {
-    if (preferred != 0) {
-        if (auto path = render_node_of(preferred)) {
+Result<TimelineDevice> open_timeline_device(std::initializer_list<dev_t> preferred) {
+    for (const dev_t node : preferred) {
+        if (node == 0) {
+            continue;
+        }
+        if (auto path = render_node_of(node)) {
             if (auto device = open_if_timeline(*path)) {
                 return std::move(*device);
             }

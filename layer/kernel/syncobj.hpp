@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "kernel/result.hpp"
@@ -28,9 +29,10 @@ struct TimelineDevice {
     std::string path;
 };
 
-// The render node of `preferred` (a DRM device's dev_t, 0: none) when it has timeline syncobjs,
-// else the first render node that does. ENODEV when there is none (vgem has no syncobjs).
-Result<TimelineDevice> open_timeline_device(dev_t preferred);
+// The render node of the first of `preferred` (DRM devices' dev_t; 0s are skipped) that has
+// timeline syncobjs, else the first render node that does. ENODEV when there is none (vgem has
+// no syncobjs).
+Result<TimelineDevice> open_timeline_device(std::initializer_list<dev_t> preferred);
 
 class DrmSyncobj {
   public:

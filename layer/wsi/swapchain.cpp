@@ -55,7 +55,8 @@ void Swapchain::destroy_images() {
 // layer's allocation on its device instead; the surface remembers it, so the next swapchain
 // tries that first.
 VkResult Swapchain::connect_consumer(Surface& surface, std::vector<BufferDescription>& buffers) {
-    VkResult r = surface.create_presenter(buffers, this, &presenter_);
+    VkResult r =
+        surface.create_presenter(buffers, AppDevice{device_.render_node}, this, &presenter_);
     if (r == VK_ERROR_OUT_OF_HOST_MEMORY && !image_info_.layer_allocates &&
         image_info_.consumer_device != 0) {
         SB_LOG(info,
@@ -66,7 +67,8 @@ VkResult Swapchain::connect_consumer(Surface& surface, std::vector<BufferDescrip
         image_info_.layer_allocates = true;
         r = create_images(&buffers);
         if (r == VK_SUCCESS) {
-            r = surface.create_presenter(buffers, this, &presenter_);
+            r = surface.create_presenter(buffers, AppDevice{device_.render_node}, this,
+                                         &presenter_);
         }
     }
     return r;

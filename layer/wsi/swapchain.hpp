@@ -48,6 +48,8 @@ struct DeviceContext {
     // The controls of the sync tests: no fence goes into or comes out of the dma-bufs (import
     // strategy), so the tests can show the corruption the bridge prevents. Never in production.
     bool disable_fence_transfer_for_tests = false;
+    // The GPU's DRM render node (VK_EXT_physical_device_drm), 0: the driver does not say.
+    dev_t render_node = 0;
 };
 
 // A fence the layer submitted after the app's render (wait strategy), destroyed with its last

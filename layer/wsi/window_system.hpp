@@ -87,6 +87,13 @@ class ConsumerEvents {
     virtual void on_lost() = 0;
 };
 
+// What a window system may need to know of the app's device.
+struct AppDevice {
+    // The GPU's DRM render node (VK_EXT_physical_device_drm), 0 when the driver does not say:
+    // where explicit sync's timelines can live when the consumer names no device.
+    dev_t render_node = 0;
+};
+
 // One swapchain's link to the consumer.
 class Presenter {
   public:
@@ -123,7 +130,7 @@ class Surface {
     // Creates the consumer-side buffers for `buffers` (index = swapchain image index).
     // VK_ERROR_OUT_OF_HOST_MEMORY where the consumer refuses a buffer.
     virtual VkResult create_presenter(const std::vector<BufferDescription>& buffers,
-                                      ConsumerEvents* events,
+                                      const AppDevice& device, ConsumerEvents* events,
                                       std::unique_ptr<Presenter>* presenter) = 0;
 
     // Whether the consumer refused the driver's own dma-bufs once (an X server imports only

@@ -60,7 +60,7 @@ class CompositorExplicitSync : public test::VgemTest {
   protected:
     void SetUp() override {
         test::VgemTest::SetUp();
-        auto device = kernel::open_timeline_device(0);
+        auto device = kernel::open_timeline_device({});
         if (!device) {
             GTEST_SKIP() << "no DRM device with timeline syncobjs (Linux 6.12 + virtio-gpu)";
         }

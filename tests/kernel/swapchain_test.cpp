@@ -59,7 +59,7 @@ class FakeCompositor final : public wsi::Surface {
         return kModes;
     }
     VkResult create_presenter(const std::vector<wsi::BufferDescription>& buffers,
-                              wsi::ConsumerEvents* events,
+                              const wsi::AppDevice& /*device*/, wsi::ConsumerEvents* events,
                               std::unique_ptr<wsi::Presenter>* presenter) override {
         for (const auto& b : buffers) {
             auto dup = kernel::UniqueFd::duplicate(b.dma_buf_fd);
@@ -344,7 +344,7 @@ class SwapchainResults : public VgemTest {
             return {};
         }
         VkResult create_presenter(const std::vector<wsi::BufferDescription>&,
-                                  wsi::ConsumerEvents* e,
+                                  const wsi::AppDevice& /*device*/, wsi::ConsumerEvents* e,
                                   std::unique_ptr<wsi::Presenter>* presenter) override {
             events = e;
             *presenter = std::make_unique<Holder>();

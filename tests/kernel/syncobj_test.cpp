@@ -1,6 +1,7 @@
 // DRM syncobjs need a driver that has them: vgem has none, and neither has virtio-gpu on 6.1.
 // Where the device lacks them the tests say so and skip; the error path is checked either way.
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <string>
 
@@ -68,6 +69,28 @@ TEST_F(Syncobjs, TimelinePointsTransferAndSignal) {
     EXPECT_EQ(must(point5.wait(kSoon)), WaitOutcome::ready);
     ASSERT_OK(timeline.signal_point(7));
     EXPECT_EQ(must(timeline.last_signalled_point()), 7u);
+}
+
+// Explicit sync's device choice: the first preferred device with timelines, skipping those
+// without (vgem) and zeros; none preferred or none with timelines: the first render node that
+// has them; nowhere: ENODEV.
+TEST_F(Syncobjs, TheTimelineDeviceIsThePreferredOneThatHasTimelines) {
+    struct stat vgem_st {};
+    ASSERT_EQ(::fstat(vgem().fd(), &vgem_st), 0);
+    auto found = kernel::open_timeline_device({});
+    if (!caps_.timeline) {
+        ASSERT_FALSE(found.ok()) << "a timeline device where the DRM devices have none";
+        EXPECT_EQ(found.error().errnum, ENODEV);
+        GTEST_SKIP() << "no DRM_CAP_SYNCOBJ_TIMELINE here: only the error path was checked";
+    }
+    ASSERT_TRUE(found.ok()) << found.error().describe();
+    struct stat found_st {};
+    ASSERT_EQ(::fstat(found->fd.get(), &found_st), 0);
+    // vgem first, then the device with timelines: vgem is skipped, the other one is found.
+    auto preferred = kernel::open_timeline_device({0, vgem_st.st_rdev, found_st.st_rdev});
+    ASSERT_TRUE(preferred.ok());
+    EXPECT_EQ(preferred->path, found->path);
+    EXPECT_TRUE(kernel::query_syncobj_caps(preferred->fd.get()).timeline);
 }
 
 }  // namespace

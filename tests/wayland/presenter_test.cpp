@@ -79,7 +79,7 @@ class WaylandWindowSystem : public ::testing::Test {
     }
 
     VkResult create_presenter() {
-        return surface_->create_presenter(buffers_, &events_, &presenter_);
+        return surface_->create_presenter(buffers_, wsi::AppDevice{}, &events_, &presenter_);
     }
 
     void wait_for_server_cleanup() {
@@ -508,7 +508,7 @@ class SyncChoiceEnv {
 // This host has no DRM device with timeline syncobjs (no GPU, no DRM): the tests that need
 // none skip where there is one.
 bool host_has_timeline_device() {
-    return kernel::open_timeline_device(0).ok();
+    return kernel::open_timeline_device({}).ok();
 }
 
 TEST_F(WaylandWindowSystem, WithoutTheSyncobjManagerThePresenterIsImplicit) {

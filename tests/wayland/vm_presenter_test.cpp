@@ -140,7 +140,8 @@ TEST_F(RealCompositor, FramesGoOutInOrderAndReleasesAndFrameCallbacksComeBack) {
     std::vector<FormatModifier> formats;
     ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
     EXPECT_EQ(formats, (std::vector<FormatModifier>{{kXR24, kLinear}, {kAR24, kLinear}}));
-    ASSERT_EQ(surface_->create_presenter(buffers_, &events_, &presenter_), VK_SUCCESS);
+    ASSERT_EQ(surface_->create_presenter(buffers_, wsi::AppDevice{}, &events_, &presenter_),
+              VK_SUCCESS);
 
     constexpr uint32_t kFrames = 12;
     std::vector<size_t> presents(images_.size(), 0);
@@ -191,7 +192,8 @@ TEST_F(RealCompositor, AKilledCompositorIsLostOnceAndNothingHangs) {
     const int fds = open_fd_count();
     const int threads = thread_count();
     surface_ = std::make_unique<WaylandSurface>(app_->display(), app_->surface());
-    ASSERT_EQ(surface_->create_presenter(buffers_, &events_, &presenter_), VK_SUCCESS);
+    ASSERT_EQ(surface_->create_presenter(buffers_, wsi::AppDevice{}, &events_, &presenter_),
+              VK_SUCCESS);
     ASSERT_NO_FATAL_FAILURE(draw(0, 0));
     ASSERT_EQ(presenter_->present({0, VK_PRESENT_MODE_FIFO_KHR}), VK_SUCCESS);
     ASSERT_NO_FATAL_FAILURE(draw(1, 1));
@@ -229,7 +231,7 @@ TEST_F(RealCompositor, ABufferRefusedWithAProtocolErrorIsALostSurface) {
     const int fds = open_fd_count();
     const int threads = thread_count();
     surface_ = std::make_unique<WaylandSurface>(app_->display(), app_->surface());
-    EXPECT_EQ(surface_->create_presenter(buffers_, &events_, &presenter_),
+    EXPECT_EQ(surface_->create_presenter(buffers_, wsi::AppDevice{}, &events_, &presenter_),
               VK_ERROR_SURFACE_LOST_KHR);
     EXPECT_EQ(presenter_, nullptr);
     EXPECT_EQ(wl_display_get_error(app_->display()), EPROTO);

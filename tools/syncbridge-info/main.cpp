@@ -59,7 +59,7 @@ ExplicitSyncSupport explicit_sync_support() {
     ExplicitSyncSupport support;
     const char* choice = std::getenv("SYNCBRIDGE_WAYLAND_SYNC");
     support.choice = choice != nullptr && *choice != '\0' ? choice : "auto";
-    if (auto device = sb::kernel::open_timeline_device(0)) {
+    if (auto device = sb::kernel::open_timeline_device({})) {
         support.device = device->path;
     } else {
         support.reason = device.error().describe();

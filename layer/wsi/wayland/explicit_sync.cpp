@@ -79,10 +79,9 @@ SyncChoice wayland_sync_choice() {
     return SyncChoice::automatic;
 }
 
-kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(wl_display* display,
-                                                                       wl_surface* surface,
-                                                                       dev_t consumer_device,
-                                                                       std::string* why) {
+kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(
+    wl_display* display, wl_surface* surface, std::initializer_list<dev_t> devices,
+    std::string* why) {
     auto queue = PrivateQueue::create(display);
     if (!queue) {
         return queue.error();
@@ -100,7 +99,7 @@ kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(wl_displa
         *why = "the compositor offers no wp_linux_drm_syncobj_manager_v1";
         return std::shared_ptr<SyncobjSurface>();
     }
-    auto device = kernel::open_timeline_device(consumer_device);
+    auto device = kernel::open_timeline_device(devices);
     if (!device) {
         *why = "no DRM device with timeline syncobjs (" + device.error().describe() + ")";
         return std::shared_ptr<SyncobjSurface>();

@@ -13,6 +13,7 @@
 #include <wayland-client.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,13 +50,12 @@ using SyncobjTimelinePtr = std::unique_ptr<wp_linux_drm_syncobj_timeline_v1, Syn
 class SyncobjSurface {
   public:
     // Null, with the reason in `why`, when this surface cannot have explicit sync: no
-    // wp_linux_drm_syncobj_manager_v1, or no DRM device with timeline syncobjs (the
-    // compositor's main device `consumer_device` first, else any render node). An error: the
-    // connection died or the compositor did not answer in time.
-    static kernel::Result<std::shared_ptr<SyncobjSurface>> create(wl_display* display,
-                                                                  wl_surface* surface,
-                                                                  dev_t consumer_device,
-                                                                  std::string* why);
+    // wp_linux_drm_syncobj_manager_v1, or no DRM device with timeline syncobjs (`devices` in
+    // order: the compositor's main device, the app's GPU; 0s skipped; else any render node).
+    // An error: the connection died or the compositor did not answer in time.
+    static kernel::Result<std::shared_ptr<SyncobjSurface>> create(
+        wl_display* display, wl_surface* surface, std::initializer_list<dev_t> devices,
+        std::string* why);
     ~SyncobjSurface();
     SyncobjSurface(const SyncobjSurface&) = delete;
     SyncobjSurface& operator=(const SyncobjSurface&) = delete;

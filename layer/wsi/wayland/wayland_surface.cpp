@@ -40,7 +40,7 @@ VkResult WaylandSurface::query_formats(std::vector<FormatModifier>* formats) {
     return VK_SUCCESS;
 }
 
-VkResult WaylandSurface::decide_sync(std::shared_ptr<SyncobjSurface>* syncobj) {
+VkResult WaylandSurface::decide_sync(dev_t gpu_node, std::shared_ptr<SyncobjSurface>* syncobj) {
     std::lock_guard lock(sync_mutex_);
     if (!sync_decided_) {
         const SyncChoice choice = wayland_sync_choice();
@@ -49,7 +49,8 @@ VkResult WaylandSurface::decide_sync(std::shared_ptr<SyncobjSurface>* syncobj) {
         } else {
             const FlushOnReturn flush(display_);
             std::string why;
-            auto made = SyncobjSurface::create(display_, surface_, main_device_.load(), &why);
+            auto made =
+                SyncobjSurface::create(display_, surface_, {main_device_.load(), gpu_node}, &why);
             if (!made) {
                 if (wl_display_get_error(display_) != 0) {
                     log_connection_lost(display_, "looking for explicit sync");
@@ -74,10 +75,10 @@ VkResult WaylandSurface::decide_sync(std::shared_ptr<SyncobjSurface>* syncobj) {
 }
 
 VkResult WaylandSurface::create_presenter(const std::vector<BufferDescription>& buffers,
-                                          ConsumerEvents* events,
+                                          const AppDevice& device, ConsumerEvents* events,
                                           std::unique_ptr<Presenter>* presenter) {
     std::shared_ptr<SyncobjSurface> syncobj;
-    if (VkResult r = decide_sync(&syncobj); r != VK_SUCCESS) {
+    if (VkResult r = decide_sync(device.render_node, &syncobj); r != VK_SUCCESS) {
         return r;
     }
     return WaylandPresenter::create(display_, surface_, buffers, events, std::move(syncobj),

@@ -40,7 +40,8 @@ class WaylandSurface final : public Surface {
     }
 
     // A WaylandPresenter (wayland_presenter.hpp, for its errors and threads).
-    VkResult create_presenter(const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
+    VkResult create_presenter(const std::vector<BufferDescription>& buffers,
+                              const AppDevice& device, ConsumerEvents* events,
                               std::unique_ptr<Presenter>* presenter) override;
 
   private:
@@ -50,7 +51,8 @@ class WaylandSurface final : public Surface {
         VK_PRESENT_MODE_IMMEDIATE_KHR,
     };
     // Explicit or implicit sync, decided at the first swapchain and kept (explicit_sync.hpp).
-    VkResult decide_sync(std::shared_ptr<SyncobjSurface>* syncobj);
+    // `gpu_node`: the app's GPU, where timelines can live when the compositor names no device.
+    VkResult decide_sync(dev_t gpu_node, std::shared_ptr<SyncobjSurface>* syncobj);
 
     wl_display* const display_;
     wl_surface* const surface_;

@@ -184,7 +184,7 @@ bool X11Surface::current_extent(VkExtent2D* extent) {
 }
 
 VkResult X11Surface::create_presenter(const std::vector<BufferDescription>& buffers,
-                                      ConsumerEvents* events,
+                                      const AppDevice& /*device*/, ConsumerEvents* events,
                                       std::unique_ptr<Presenter>* presenter) {
     return X11Presenter::create(connection_, window_, explicit_modifiers_.load(), buffers, events,
                                 presenter);

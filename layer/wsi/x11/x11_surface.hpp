@@ -44,7 +44,8 @@ class X11Surface final : public Surface {
     }
 
     // An X11Presenter (x11_presenter.hpp): one pixmap per image.
-    VkResult create_presenter(const std::vector<BufferDescription>& buffers, ConsumerEvents* events,
+    VkResult create_presenter(const std::vector<BufferDescription>& buffers,
+                              const AppDevice& device, ConsumerEvents* events,
                               std::unique_ptr<Presenter>* presenter) override;
 
   private:
