@@ -10,6 +10,7 @@
 
 #include <optional>
 
+#include "kernel/drm_node.hpp"
 #include "kernel/sys.hpp"
 
 namespace sb::kernel {
@@ -68,27 +69,14 @@ std::optional<DmaBuf> from_dumb_buffer(size_t size, std::string* source) {
     return std::nullopt;
 }
 
-// The card (primary) node of the device `node` belongs to: a compositor names its render node.
-std::optional<std::string> card_node_of(dev_t node) {
-    drmDevicePtr device = nullptr;
-    if (drmGetDeviceFromDevId(node, 0, &device) != 0) {
-        return std::nullopt;
-    }
-    std::optional<std::string> path;
-    if ((device->available_nodes & (1 << DRM_NODE_PRIMARY)) != 0) {
-        path = device->nodes[DRM_NODE_PRIMARY];
-    }
-    drmFreeDevice(&device);
-    return path;
-}
-
 }  // namespace
 
 Result<DmaBufAllocation> allocate_dma_buf(size_t size, dev_t consumer_device) {
     const size_t rounded = round_up_to_page(size == 0 ? 1 : size);
     DmaBufAllocation out;
     if (consumer_device != 0) {
-        if (auto card = card_node_of(consumer_device)) {
+        // A compositor names its render node; dumb buffers come from the card node.
+        if (auto card = drm_node_path(consumer_device, DrmNode::card)) {
             if (auto dumb = allocate_dumb_buffer(*card, rounded)) {
                 out.buffer = std::move(dumb).value();
                 out.source = *card + " dumb buffer (the consumer's device)";

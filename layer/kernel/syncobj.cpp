@@ -10,6 +10,8 @@
 
 #include <utility>
 
+#include "kernel/drm_node.hpp"
+
 namespace sb::kernel {
 
 SyncobjCaps query_syncobj_caps(int drm_fd) {
@@ -31,19 +33,6 @@ std::optional<TimelineDevice> open_if_timeline(const std::string& path) {
     return TimelineDevice{std::move(fd), path};
 }
 
-std::optional<std::string> render_node_of(dev_t device) {
-    drmDevicePtr info = nullptr;
-    if (drmGetDeviceFromDevId(device, 0, &info) != 0) {
-        return std::nullopt;
-    }
-    std::optional<std::string> path;
-    if ((info->available_nodes & (1 << DRM_NODE_RENDER)) != 0) {
-        path = info->nodes[DRM_NODE_RENDER];
-    }
-    drmFreeDevice(&info);
-    return path;
-}
-
 }  // namespace
 
 Result<TimelineDevice> open_timeline_device(std::initializer_list<dev_t> preferred) {
@@ -51,7 +40,7 @@ Result<TimelineDevice> open_timeline_device(std::initializer_list<dev_t> preferr
         if (node == 0) {
             continue;
         }
-        if (auto path = render_node_of(node)) {
+        if (auto path = drm_node_path(node, DrmNode::render)) {
             if (auto device = open_if_timeline(*path)) {
                 return std::move(*device);
             }
@@ -141,25 +130,33 @@ Status DrmSyncobj::transfer_from(uint64_t dst_point, const DrmSyncobj& src, uint
 }
 
 Status DrmSyncobj::import_sync_file_at(uint64_t point, const SyncFile& fence) {
-    auto binary = create(drm_fd_, false);
-    if (!binary) {
-        return binary.error();
+    auto scratch = create(drm_fd_, false);
+    if (!scratch) {
+        return scratch.error();
     }
-    if (auto st = binary->import_sync_file(fence); !st) {
+    return import_sync_file_at(point, fence, *scratch);
+}
+
+Status DrmSyncobj::import_sync_file_at(uint64_t point, const SyncFile& fence, DrmSyncobj& scratch) {
+    if (auto st = scratch.import_sync_file(fence); !st) {
         return st;
     }
-    return transfer_from(point, *binary, 0);
+    return transfer_from(point, scratch, 0);
 }
 
 Result<SyncFile> DrmSyncobj::export_sync_file_at(uint64_t point) const {
-    auto binary = create(drm_fd_, false);
-    if (!binary) {
-        return binary.error();
+    auto scratch = create(drm_fd_, false);
+    if (!scratch) {
+        return scratch.error();
     }
-    if (auto st = binary->transfer_from(0, *this, point); !st) {
+    return export_sync_file_at(point, *scratch);
+}
+
+Result<SyncFile> DrmSyncobj::export_sync_file_at(uint64_t point, DrmSyncobj& scratch) const {
+    if (auto st = scratch.transfer_from(0, *this, point); !st) {
         return st.error();
     }
-    return binary->export_sync_file();
+    return scratch.export_sync_file();
 }
 
 Status DrmSyncobj::signal_point(uint64_t point) {

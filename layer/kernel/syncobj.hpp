@@ -67,6 +67,11 @@ class DrmSyncobj {
     // The fence of timeline point `point`. The point must have a fence already (ENOENT/EINVAL
     // otherwise: WAIT_FOR_SUBMIT semantics are for the GPU side, not a CPU export).
     [[nodiscard]] Result<SyncFile> export_sync_file_at(uint64_t point) const;
+    // The same through `scratch`, a binary syncobj on the same device that the caller keeps for
+    // the purpose: two ioctls fewer (no create, no destroy) for a path that runs every frame.
+    [[nodiscard]] Status import_sync_file_at(uint64_t point, const SyncFile& fence,
+                                             DrmSyncobj& scratch);
+    [[nodiscard]] Result<SyncFile> export_sync_file_at(uint64_t point, DrmSyncobj& scratch) const;
 
     [[nodiscard]] Status signal_point(uint64_t point);
     [[nodiscard]] Result<uint64_t> last_signalled_point() const;

@@ -2,33 +2,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 
 #include "wsi/wayland/dmabuf_feedback.hpp"
+#include "wsi/wayland/registry.hpp"
 
 namespace sb::wsi::wayland {
 namespace {
-
-struct Advertised {
-    uint32_t name = 0;
-    uint32_t version = 0;
-};
-
-void registry_global(void* data, wl_registry* /*registry*/, uint32_t name, const char* interface,
-                     uint32_t version) {
-    auto* found = static_cast<Advertised*>(data);
-    if (std::strcmp(interface, zwp_linux_dmabuf_v1_interface.name) == 0 &&
-        version > found->version) {
-        *found = Advertised{name, version};
-    }
-}
-
-void registry_global_remove(void* /*data*/, wl_registry* /*registry*/, uint32_t /*name*/) {}
-
-constexpr wl_registry_listener kRegistryListener = {
-    .global = registry_global,
-    .global_remove = registry_global_remove,
-};
 
 // Version 3 sends `format` for each format as well (for version 1 clients); `modifier` carries
 // the same formats with their modifiers, so `format` adds nothing.
@@ -60,26 +39,21 @@ constexpr zwp_linux_dmabuf_v1_listener kDmabufListener = {
 }  // namespace
 
 kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milliseconds timeout) {
-    // The registry is ours (on our queue), so its global events never reach the app's listeners.
-    RegistryPtr registry(wl_display_get_registry(queue.display_wrapper()));
-    if (!registry) {
-        return kernel::Error{ENOMEM, "wl_display_get_registry"};
-    }
-    Advertised advertised;
-    wl_registry_add_listener(registry.get(), &kRegistryListener, &advertised);
-    if (auto st = queue.roundtrip(timeout); !st) {
-        return st.error();
+    auto advertised = find_global(queue, zwp_linux_dmabuf_v1_interface, timeout);
+    if (!advertised) {
+        return advertised.error();
     }
 
     DmabufGlobal global;
-    global.advertised_version = advertised.version;
-    if (advertised.version < kLinuxDmabufVersion) {
+    global.advertised_version = advertised->version;
+    if (advertised->version < kLinuxDmabufVersion) {
         return global;  // none, or without modifiers: not usable
     }
-    global.bound_version = std::min(advertised.version, kLinuxDmabufFeedbackVersion);
+    global.bound_version = std::min(advertised->version, kLinuxDmabufFeedbackVersion);
     // The bound proxy inherits the registry's queue.
-    global.dmabuf.reset(static_cast<zwp_linux_dmabuf_v1*>(wl_registry_bind(
-        registry.get(), advertised.name, &zwp_linux_dmabuf_v1_interface, global.bound_version)));
+    global.dmabuf.reset(static_cast<zwp_linux_dmabuf_v1*>(
+        wl_registry_bind(advertised->registry.get(), advertised->name,
+                         &zwp_linux_dmabuf_v1_interface, global.bound_version)));
     if (!global.dmabuf) {
         return kernel::Error{ENOMEM, "wl_registry_bind(zwp_linux_dmabuf_v1)"};
     }

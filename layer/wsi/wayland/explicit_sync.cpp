@@ -4,35 +4,15 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <string_view>
 
 #include "linux-drm-syncobj-v1-client-protocol.h"
 #include "util/log.hpp"
 #include "wsi/wayland/errors.hpp"
+#include "wsi/wayland/registry.hpp"
 
 namespace sb::wsi::wayland {
 namespace {
-
-struct Advertised {
-    uint32_t name = 0;
-    uint32_t version = 0;
-};
-
-void registry_global(void* data, wl_registry* /*registry*/, uint32_t name, const char* interface,
-                     uint32_t version) {
-    auto* found = static_cast<Advertised*>(data);
-    if (std::strcmp(interface, wp_linux_drm_syncobj_manager_v1_interface.name) == 0) {
-        *found = Advertised{name, version};
-    }
-}
-
-void registry_global_remove(void* /*data*/, wl_registry* /*registry*/, uint32_t /*name*/) {}
-
-constexpr wl_registry_listener kRegistryListener = {
-    .global = registry_global,
-    .global_remove = registry_global_remove,
-};
 
 // Whether this kernel has DRM_IOCTL_SYNCOBJ_EVENTFD: asked once of a signalled syncobj.
 bool kernel_has_syncobj_eventfd(int drm_fd) {
@@ -86,16 +66,12 @@ kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(
     if (!queue) {
         return queue.error();
     }
-    Advertised advertised;
-    RegistryPtr registry(wl_display_get_registry(queue->display_wrapper()));
-    if (!registry) {
-        return kernel::Error{ENOMEM, "wl_display_get_registry"};
+    auto advertised =
+        find_global(*queue, wp_linux_drm_syncobj_manager_v1_interface, kRoundtripTimeout);
+    if (!advertised) {
+        return advertised.error();
     }
-    wl_registry_add_listener(registry.get(), &kRegistryListener, &advertised);
-    if (auto st = queue->roundtrip(kRoundtripTimeout); !st) {
-        return st.error();
-    }
-    if (advertised.version == 0) {
+    if (advertised->version == 0) {
         *why = "the compositor offers no wp_linux_drm_syncobj_manager_v1";
         return std::shared_ptr<SyncobjSurface>();
     }
@@ -110,8 +86,11 @@ kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(
         return kernel::Error{ENOMEM, "SyncobjSurface"};
     }
     // The bound manager inherits the registry's queue: ours.
-    self->manager_.reset(static_cast<wp_linux_drm_syncobj_manager_v1*>(wl_registry_bind(
-        registry.get(), advertised.name, &wp_linux_drm_syncobj_manager_v1_interface, 1)));
+    self->manager_.reset(static_cast<wp_linux_drm_syncobj_manager_v1*>(
+        wl_registry_bind(advertised->registry.get(), advertised->name,
+                         &wp_linux_drm_syncobj_manager_v1_interface, 1)));
+    // The registry lives on the queue `self` now owns: gone before `self` can be.
+    advertised->registry.reset();
     if (!self->manager_) {
         return kernel::Error{ENOMEM, "wl_registry_bind(wp_linux_drm_syncobj_manager_v1)"};
     }
@@ -136,6 +115,13 @@ kernel::Result<std::unique_ptr<SyncobjTimelines>> SyncobjTimelines::create(
     std::unique_ptr<SyncobjTimelines> self(new (std::nothrow) SyncobjTimelines(std::move(surface)));
     if (!self) {
         return kernel::Error{ENOMEM, "SyncobjTimelines"};
+    }
+    for (kernel::DrmSyncobj* scratch : {&self->present_scratch_, &self->release_scratch_}) {
+        auto made = kernel::DrmSyncobj::create(drm_fd, false);
+        if (!made) {
+            return made.error();
+        }
+        *scratch = std::move(made).value();
     }
     self->images_.resize(image_count);
     for (ImageTimelines& image : self->images_) {
@@ -184,10 +170,10 @@ kernel::Result<uint64_t> SyncobjTimelines::set_points(uint32_t image,
     const uint64_t acquire = timelines.acquire.last_point + 1;
     const uint64_t release = timelines.release.last_point + 1;
     // The acquire point has its fence before the commit can reach the compositor.
-    const kernel::Status st =
-        render_done == nullptr || render_done->is_stub()
-            ? timelines.acquire.syncobj.signal_point(acquire)
-            : timelines.acquire.syncobj.import_sync_file_at(acquire, *render_done);
+    const kernel::Status st = render_done == nullptr || render_done->is_stub()
+                                  ? timelines.acquire.syncobj.signal_point(acquire)
+                                  : timelines.acquire.syncobj.import_sync_file_at(
+                                        acquire, *render_done, present_scratch_);
     if (!st) {
         return st.error();
     }
@@ -210,7 +196,8 @@ kernel::Result<bool> SyncobjTimelines::has_signalled(uint32_t image, uint64_t po
 }
 
 kernel::Result<kernel::SyncFile> SyncobjTimelines::fence(uint32_t image, uint64_t point) const {
-    return images_[image].release.syncobj.export_sync_file_at(point);
+    const std::lock_guard lock(release_mutex_);
+    return images_[image].release.syncobj.export_sync_file_at(point, release_scratch_);
 }
 
 bool SyncobjTimelines::notify(uint32_t image, uint64_t point, int eventfd) const {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,11 @@ class SyncobjTimelines {
 
     std::shared_ptr<SyncobjSurface> surface_;  // outlives the proxies and the syncobjs
     std::vector<ImageTimelines> images_;
+    // Binary syncobjs that carry a fence into an acquire point (the presenting thread's) and
+    // out of a release point (release_mutex_), kept rather than made for every frame.
+    kernel::DrmSyncobj present_scratch_;
+    mutable std::mutex release_mutex_;
+    mutable kernel::DrmSyncobj release_scratch_;
     bool kernel_notifies_ = false;
 };
 
