@@ -1,8 +1,6 @@
 #include <sys/sysmacros.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "bridge/kernel_support.hpp"
 #include "dispatch/chain.hpp"
 #include "util/log.hpp"
+#include "util/switches.hpp"
 
 namespace sb::api {
 namespace {
@@ -101,8 +100,7 @@ void probe_export(DeviceData& dev, PFN_vkSetDeviceLoaderData set_loader_data) {
     if (probe.behaviour != bridge::SyncFdExport::blocking) {
         return;
     }
-    const char* where = std::getenv("SYNCBRIDGE_BLOCKING_EXPORT");
-    if (where != nullptr && std::strcmp(where, "app") == 0) {
+    if (util::switch_is(util::Switch::blocking_export, "app")) {
         SB_LOG(warn,
                "SYNCBRIDGE_BLOCKING_EXPORT=app: presents export on the app's thread and "
                "wait there for the GPU (for comparison only)");
@@ -141,8 +139,8 @@ void prepare_for_swapchains(DeviceData& dev, const VkDeviceCreateInfo& info,
                               listed(dev.enabled_by_layer, "VK_EXT_image_drm_format_modifier");
     pick_internal_queue(dev, info, set_loader_data);
     probe_export(dev, set_loader_data);
-    const char* control = std::getenv("SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER");
-    dev.disable_fence_transfer_for_tests = control != nullptr && std::strcmp(control, "1") == 0;
+    dev.disable_fence_transfer_for_tests =
+        util::switch_is(util::Switch::test_disable_fence_transfer, "1");
     if (dev.disable_fence_transfer_for_tests) {
         SB_LOG_ONCE(warn,
                     "SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1: no fences are bridged; "
@@ -195,8 +193,7 @@ bool layer_allocates_memory(const bridge::DeviceCapabilities& caps) {
     if (!caps.dma_buf_image_export) {
         return true;
     }
-    const char* memory = std::getenv("SYNCBRIDGE_MEMORY");
-    if (memory == nullptr || std::strcmp(memory, "layer") != 0) {
+    if (!util::switch_is(util::Switch::memory, "layer")) {
         return false;
     }
     if (!caps.dma_buf_image_import || !bridge::kernel_support().can_allocate_dma_bufs) {

@@ -8,6 +8,7 @@
 #include "api/state.hpp"
 #include "dispatch/chain.hpp"
 #include "util/log.hpp"
+#include "util/switches.hpp"
 
 namespace sb::api {
 namespace {
@@ -68,10 +69,7 @@ std::vector<const char*> instance_extensions(const VkInstanceCreateInfo& info, u
 // layer and reached through the loader's trampoline. The control that shows the sanitizer build's
 // leak check still catches a leak of the layer's own (tests/support/sanitizer).
 void leak_for_sanitizer_control() {
-    static const bool leak = [] {
-        const char* text = std::getenv("SYNCBRIDGE_TEST_LEAK");
-        return text != nullptr && std::strcmp(text, "1") == 0;
-    }();
+    static const bool leak = util::switch_is(util::Switch::test_leak, "1");
     if (leak) {
         void* volatile lost = std::malloc(64);
         (void)lost;

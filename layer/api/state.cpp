@@ -1,8 +1,7 @@
 #include "api/state.hpp"
 
-#include <cstdlib>
-
 #include "util/log.hpp"
+#include "util/switches.hpp"
 
 namespace sb::api {
 
@@ -17,7 +16,7 @@ dispatch::ObjectMap<DeviceData>& devices() {
 }
 
 bridge::Mode requested_mode() {
-    const char* text = std::getenv("SYNCBRIDGE_MODE");
+    const char* text = util::switch_value(util::Switch::mode);
     if (auto mode = bridge::parse_mode(text)) {
         return *mode;
     }

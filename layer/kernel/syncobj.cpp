@@ -30,18 +30,21 @@ std::optional<TimelineDevice> open_if_timeline(const std::string& path) {
     if (!fd || !query_syncobj_caps(fd.get()).timeline) {
         return std::nullopt;
     }
-    return TimelineDevice{std::move(fd), path};
+    return TimelineDevice{std::move(fd), path, -1};
 }
 
 }  // namespace
 
 Result<TimelineDevice> open_timeline_device(std::initializer_list<dev_t> preferred) {
+    int index = 0;
     for (const dev_t node : preferred) {
+        const int preference = index++;
         if (node == 0) {
             continue;
         }
         if (auto path = drm_node_path(node, DrmNode::render)) {
             if (auto device = open_if_timeline(*path)) {
+                device->preference = preference;
                 return std::move(*device);
             }
         }

@@ -27,6 +27,7 @@ SyncobjCaps query_syncobj_caps(int drm_fd);
 struct TimelineDevice {
     UniqueFd fd;
     std::string path;
+    int preference = -1;  // its index in `preferred`; -1: found by the scan of render nodes
 };
 
 // The render node of the first of `preferred` (DRM devices' dev_t; 0s are skipped) that has

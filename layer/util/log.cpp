@@ -1,7 +1,7 @@
 #include "util/log.hpp"
+#include "util/switches.hpp"
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 namespace sb::log {
@@ -26,7 +26,7 @@ Level parse_level(const char* text, Level fallback) {
 }
 
 Level threshold() {
-    static const Level level = parse_level(std::getenv("SYNCBRIDGE_LOG"), Level::warn);
+    static const Level level = parse_level(util::switch_value(util::Switch::log), Level::warn);
     return level;
 }
 

@@ -65,6 +65,9 @@ Offer make_offer(const Config& config, bool have_vgem) {
     offer.dma_buf = have_vgem && config.dma_buf;
     offer.dma_buf_export = offer.dma_buf && config.dma_buf_export;
     offer.sync_fd = have_vgem && config.sync_fd;
+    if (offer.dma_buf) {
+        offer.drm_device = config.memory_device;
+    }
     return offer;
 }
 

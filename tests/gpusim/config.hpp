@@ -29,6 +29,9 @@ struct Offer {
     bool dma_buf = false;  // VK_EXT_external_memory_dma_buf, VK_EXT_image_drm_format_modifier
     bool dma_buf_export = false;  // ... and dma-buf memory is exportable, not only importable
     bool sync_fd = false;  // VK_KHR_external_semaphore_fd, VK_KHR_external_fence_fd (SYNC_FD)
+    // VK_EXT_physical_device_drm names this DRM device (GPUSIM_MEMORY_DEVICE, when dma-buf
+    // memory is on it: a GPU is the device its memory lives on). Empty: not offered.
+    std::string drm_device;
 };
 
 Offer make_offer(const Config& config, bool have_vgem);

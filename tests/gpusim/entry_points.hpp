@@ -39,6 +39,8 @@ GPUSIM_ENTRY(VkResult, GetPhysicalDeviceImageFormatProperties2, VkPhysicalDevice
              const VkPhysicalDeviceImageFormatInfo2* info, VkImageFormatProperties2* props);
 GPUSIM_ENTRY(void, GetPhysicalDeviceFormatProperties2, VkPhysicalDevice pd, VkFormat format,
              VkFormatProperties2* props);
+GPUSIM_ENTRY(void, GetPhysicalDeviceProperties2, VkPhysicalDevice pd,
+             VkPhysicalDeviceProperties2* props);
 
 // device.cpp
 GPUSIM_ENTRY(VkResult, CreateDevice, VkPhysicalDevice pd, const VkDeviceCreateInfo* info,

@@ -17,7 +17,7 @@ VkExtensionProperties extension(const char* name, uint32_t spec_version) {
 constexpr const char* kImplemented[] = {
     VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME,        VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME,
     VK_EXT_IMAGE_DRM_FORMAT_MODIFIER_EXTENSION_NAME, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME,
-    VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME,
+    VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME,         VK_EXT_PHYSICAL_DEVICE_DRM_EXTENSION_NAME,
 };
 
 }  // namespace
@@ -49,6 +49,7 @@ Offer device_offer(const Instance& inst, VkPhysicalDevice pd) {
     if (offer.dma_buf &&
         !has_extension(driver_extensions(inst, pd), VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
         offer.dma_buf = false;
+        offer.drm_device.clear();
     }
     return offer;
 }
@@ -68,6 +69,10 @@ std::vector<VkExtensionProperties> offered_extensions(const Offer& offer) {
                                  VK_KHR_EXTERNAL_SEMAPHORE_FD_SPEC_VERSION));
         list.push_back(extension(VK_KHR_EXTERNAL_FENCE_FD_EXTENSION_NAME,
                                  VK_KHR_EXTERNAL_FENCE_FD_SPEC_VERSION));
+    }
+    if (!offer.drm_device.empty()) {
+        list.push_back(extension(VK_EXT_PHYSICAL_DEVICE_DRM_EXTENSION_NAME,
+                                 VK_EXT_PHYSICAL_DEVICE_DRM_SPEC_VERSION));
     }
     return list;
 }

@@ -56,6 +56,8 @@ const Intercept kInstanceIntercepts[] = {
                  GetPhysicalDeviceImageFormatProperties2),
     GPUSIM_INTERCEPT(GetPhysicalDeviceFormatProperties2),
     GPUSIM_ALIAS(GetPhysicalDeviceFormatProperties2KHR, GetPhysicalDeviceFormatProperties2),
+    GPUSIM_INTERCEPT(GetPhysicalDeviceProperties2),
+    GPUSIM_ALIAS(GetPhysicalDeviceProperties2KHR, GetPhysicalDeviceProperties2),
 };
 
 const Intercept kDeviceIntercepts[] = {

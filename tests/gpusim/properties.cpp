@@ -1,6 +1,8 @@
 // Physical-device queries, answered as a driver with gpusim's offer would answer them. What
 // gpusim does not offer (no vgem, or switched off) is lavapipe's answer, unchanged: absent.
 #include <drm_fourcc.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 
@@ -11,6 +13,7 @@
 #include "gpusim/formats.hpp"
 #include "gpusim/guard.hpp"
 #include "gpusim/state.hpp"
+#include "kernel/drm_node.hpp"
 
 namespace sb::gpusim {
 namespace {
@@ -35,6 +38,28 @@ Fn core_or_khr(Fn core, Fn khr) {
 template <typename T>
 T* find_out(void* pnext, VkStructureType type) {
     return const_cast<T*>(dispatch::find_struct<T>(pnext, type));
+}
+
+// VK_EXT_physical_device_drm's answer for the DRM device at `path` (any of its nodes): its
+// primary and render nodes, as a driver for that GPU reports them.
+void describe_drm_device(const std::string& path, VkPhysicalDeviceDrmPropertiesEXT* drm) {
+    drm->hasPrimary = VK_FALSE;
+    drm->hasRender = VK_FALSE;
+    struct stat named {};
+    if (::stat(path.c_str(), &named) != 0 || !S_ISCHR(named.st_mode)) {
+        return;
+    }
+    const auto fill = [&](kernel::DrmNode kind, VkBool32* has, int64_t* major, int64_t* minor) {
+        const auto node = kernel::drm_node_path(named.st_rdev, kind);
+        struct stat st {};
+        if (node && ::stat(node->c_str(), &st) == 0) {
+            *has = VK_TRUE;
+            *major = ::major(st.st_rdev);
+            *minor = ::minor(st.st_rdev);
+        }
+    };
+    fill(kernel::DrmNode::card, &drm->hasPrimary, &drm->primaryMajor, &drm->primaryMinor);
+    fill(kernel::DrmNode::render, &drm->hasRender, &drm->renderMajor, &drm->renderMinor);
 }
 
 }  // namespace
@@ -192,6 +217,21 @@ void answer_format_properties(VkPhysicalDevice pd, VkFormat format, VkFormatProp
 }
 
 }  // namespace
+
+VKAPI_ATTR void VKAPI_CALL
+GetPhysicalDeviceProperties2(VkPhysicalDevice pd, VkPhysicalDeviceProperties2* props) noexcept {
+    guarded_void("vkGetPhysicalDeviceProperties2", [&] {
+        Instance* inst = instance_of(pd);
+        core_or_khr(inst->next.GetPhysicalDeviceProperties2,
+                    inst->next.GetPhysicalDeviceProperties2KHR)(pd, props);
+        auto* drm = find_out<VkPhysicalDeviceDrmPropertiesEXT>(
+            props->pNext, VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRM_PROPERTIES_EXT);
+        const Offer offer = device_offer(*inst, pd);
+        if (drm != nullptr && !offer.drm_device.empty()) {
+            describe_drm_device(offer.drm_device, drm);
+        }
+    });
+}
 
 VKAPI_ATTR void VKAPI_CALL GetPhysicalDeviceFormatProperties2(VkPhysicalDevice pd, VkFormat format,
                                                               VkFormatProperties2* props) noexcept {

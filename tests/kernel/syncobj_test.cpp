@@ -90,6 +90,8 @@ TEST_F(Syncobjs, TheTimelineDeviceIsThePreferredOneThatHasTimelines) {
     auto preferred = kernel::open_timeline_device({0, vgem_st.st_rdev, found_st.st_rdev});
     ASSERT_TRUE(preferred.ok());
     EXPECT_EQ(preferred->path, found->path);
+    EXPECT_EQ(found->preference, -1) << "nothing preferred: found by the scan";
+    EXPECT_EQ(preferred->preference, 2) << "the third preferred device, not the scan";
     EXPECT_TRUE(kernel::query_syncobj_caps(preferred->fd.get()).timeline);
 }
 

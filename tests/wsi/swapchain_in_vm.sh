@@ -7,7 +7,8 @@
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
-#          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu),
+#          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
+#          with release points polled, syncobj handles counted, the GPU's own timeline node),
 #          or one:NAME to run a single scenario by name.
 set -u
 group=$1 app=$2 compositor=$3
@@ -353,8 +354,12 @@ case_fd_growth() { # STRATEGY
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
     --frames 1000 --width 64 --height 64 --present-mode mailbox --fd-check \
     --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
-  verdict "$name" "$(frames_problems "$1" 1000)"
-  say "     open fds after 10 frames -> at the end: ${results[fds]-}; $(counters_line)"
+  local p
+  p=$(frames_problems "$1" 1000)
+  [ "$group" != explicit ] || [ "${results[syncobjs]%%->*}" -gt 0 ] 2>/dev/null ||
+    p="$p no syncobj handles counted (syncobjs=${results[syncobjs]-});"
+  verdict "$name" "$p"
+  say "     open fds after 10 frames -> at the end: ${results[fds]-}; syncobj handles: ${results[syncobjs]-}; $(counters_line)"
 }
 
 # 100 recreations (oldSwapchain), 3 frames each: no fd growth, no sync error.
@@ -369,8 +374,55 @@ case_recreate() { # STRATEGY
   for c in stale torn overwrites read_errors; do
     [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
   done
+  [ "$group" != explicit ] || [ "${results[syncobjs]%%->*}" -gt 0 ] 2>/dev/null ||
+    p="$p no syncobj handles counted (syncobjs=${results[syncobjs]-});"
   verdict "$name" "$p"
-  say "     open fds: ${results[fds]-}; recreated: ${results[requested]-}; $(counters_line)"
+  say "     open fds: ${results[fds]-}; syncobj handles: ${results[syncobjs]-}; recreated: ${results[requested]-}; $(counters_line)"
+}
+
+# The syncobj count's control: the app leaks a syncobj on the layer's timeline device at each
+# recreation (5, two after the first count): the fd check must fail on syncobjs alone.
+case_syncobj_leak_control() {
+  local name="syncobj-leak-control"
+  run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import -- \
+    --recreate 5 --recreate-every 3 --frames 20 --width 64 --height 64 --present-mode mailbox \
+    --fd-check --leak-syncobj-control --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p= before=${results[syncobjs]%%->*} after=${results[syncobjs]##*->}
+  [ "$app_status" = 2 ] || p=" app exit $app_status, expected 2 (growth);"
+  [ "$((after - before))" = 2 ] 2>/dev/null || p="$p syncobjs ${results[syncobjs]-}, expected 2 more at the end;"
+  [ "${results[fds]%%->*}" = "${results[fds]##*->}" ] || p="$p fds ${results[fds]-} grew too;"
+  verdict "$name" "$p"
+  say "     syncobj handles: ${results[syncobjs]-}; open fds: ${results[fds]-}"
+}
+
+# Release points polled as on kernels before 6.6 (no DRM_IOCTL_SYNCOBJ_EVENTFD), forced on this
+# 6.12 by a test switch: every frame still correct.
+case_polled() { # MODE STRATEGY
+  local name="polled-$1-$2"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$2")" SYNCBRIDGE_TEST_NO_SYNCOBJ_EVENTFD=1 -- \
+    --frames 300 --present-mode "$1" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p
+  p=$(frames_problems "$2" 300)
+  grep -q 'release points are polled every millisecond' "$current_log.app.err" ||
+    p="$p the layer did not poll;"
+  verdict "$name" "$p"
+  say "     $(counters_line); $pacing"
+}
+
+# A driver with VK_EXT_physical_device_drm (gpusim with its memory on the virtio-gpu): with no
+# main device from the compositor, the timelines go on the app's GPU, named by the extension.
+# (case_sync_choice auto, without the extension, finds the same node by the scan.)
+case_timeline_device() {
+  local name="timeline-device-gpu"
+  run_case "$name" --hold-ms 8 -- SYNCBRIDGE_MODE=import "GPUSIM_MEMORY_DEVICE=$syncobj_card" -- \
+    --frames 100 --present-mode fifo --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p
+  p=$(frames_problems import 100)
+  grep -q "timelines on $syncobj_node: the app's GPU)" "$current_log.app.err" ||
+    p="$p the timelines are not on the app's GPU ($syncobj_node);"
+  grep -q 'driver memory' "$current_log.app.err" || p="$p not the driver's (virtio-gpu) memory;"
+  verdict "$name" "$p"
+  say "     $(grep -o 'timelines on [^)]*' "$current_log.app.err" | head -n 1); $(counters_line)"
 }
 
 # The ASan build's control: a leak made in the layer (SYNCBRIDGE_TEST_LEAK=1, one allocation per
@@ -398,6 +450,8 @@ case_sync_choice() { # auto|implicit
   local p=
   if [ "$1" = auto ]; then
     p=$(frames_problems import 100)
+    grep -q "timelines on $syncobj_node: the first render node with timelines)" "$current_log.app.err" ||
+      p="$p the timelines were not found by the scan on $syncobj_node;"
   else
     p=$(group=matrix frames_problems import 100)
     [ "${counters[explicit_frames]-}" = 0 ] || p="$p explicit_frames=${counters[explicit_frames]-}, expected 0;"
@@ -411,14 +465,18 @@ case_sync_choice() { # auto|implicit
 # Every scenario from here on over explicit sync: the compositor offers it with timelines on the
 # virtio-gpu render node (vgem has no syncobjs), and the layer must use it.
 use_explicit_sync() {
-  local dev node=''
+  local dev card
+  syncobj_node='' syncobj_card=''
   for dev in /sys/class/drm/renderD*; do
     if grep -qx 'DRIVER=virtio-pci' "$dev/device/uevent" 2>/dev/null; then
-      node=/dev/dri/${dev##*/}
+      syncobj_node=/dev/dri/${dev##*/}
+      for card in "$dev"/device/drm/card*; do
+        syncobj_card=/dev/dri/${card##*/}
+      done
     fi
   done
-  [ -n "$node" ] || { say "no virtio-gpu render node (boot with --virtio-gpu)"; exit 1; }
-  comp_extra=(--syncobj "$node") env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
+  [ -n "$syncobj_node" ] && [ -n "$syncobj_card" ] || { say "no virtio-gpu render and card nodes (boot with --virtio-gpu)"; exit 1; }
+  comp_extra=(--syncobj "$syncobj_node") env_extra=(SYNCBRIDGE_WAYLAND_SYNC=explicit)
 }
 
 case "$group" in
@@ -485,7 +543,13 @@ case "$group" in
       case_resize "$strategy"
       case_fd_growth "$strategy"
       case_recreate "$strategy"
+      case_polled mailbox "$strategy"
     done
+    if [ "$driver" = gpusim ]; then
+      case_polled fifo import
+      case_syncobj_leak_control
+      case_timeline_device
+    fi
     ;;
   explicit-one:*)
     # e.g. explicit-one:case_recreate:import

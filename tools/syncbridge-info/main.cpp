@@ -5,7 +5,6 @@
 #include <vulkan/vulkan.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "dispatch/dispatch_table.hpp"
 #include "export_check.hpp"
 #include "kernel/syncobj.hpp"
+#include "util/switches.hpp"
 
 namespace {
 
@@ -57,8 +57,8 @@ struct ExplicitSyncSupport {
 
 ExplicitSyncSupport explicit_sync_support() {
     ExplicitSyncSupport support;
-    const char* choice = std::getenv("SYNCBRIDGE_WAYLAND_SYNC");
-    support.choice = choice != nullptr && *choice != '\0' ? choice : "auto";
+    const char* choice = sb::util::switch_value(sb::util::Switch::wayland_sync);
+    support.choice = choice != nullptr ? choice : "auto";
     if (auto device = sb::kernel::open_timeline_device({})) {
         support.device = device->path;
     } else {
@@ -67,10 +67,35 @@ ExplicitSyncSupport explicit_sync_support() {
     return support;
 }
 
+// The layer's environment switches that are set here: a test switch left set explains many a
+// wrong frame.
+void print_switches_text() {
+    for (const sb::util::SwitchInfo& info : sb::util::all_switches()) {
+        if (const char* value = sb::util::switch_value(info.which)) {
+            std::printf("%s=%s: %s%s\n", info.name, value, info.effect,
+                        info.test_only ? " (A TEST SWITCH: unset it)" : "");
+        }
+    }
+}
+
+void print_switches_json() {
+    std::printf("  \"switches\": {");
+    const char* separator = "";
+    for (const sb::util::SwitchInfo& info : sb::util::all_switches()) {
+        if (const char* value = sb::util::switch_value(info.which)) {
+            std::printf("%s\"%s\": {\"value\": \"%s\", \"test_only\": %s}", separator, info.name,
+                        json_escape(value).c_str(), json_bool(info.test_only));
+            separator = ", ";
+        }
+    }
+    std::printf("},\n");
+}
+
 void print_text(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
     std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls), kernel.probed_with.c_str());
     std::printf("SYNCBRIDGE_MODE: %s\n", mode);
+    print_switches_text();
     const ExplicitSyncSupport explicit_sync = explicit_sync_support();
     if (!explicit_sync.device.empty()) {
         std::printf(
@@ -117,6 +142,7 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
     std::printf("  \"wayland_explicit_sync\": {\"choice\": \"%s\", \"timeline_device\": \"%s\"},\n",
                 json_escape(explicit_sync.choice).c_str(),
                 json_escape(explicit_sync.device).c_str());
+    print_switches_json();
     std::printf("  \"mode\": \"%s\",\n  \"gpus\": [", mode);
     for (size_t i = 0; i < rows.size(); ++i) {
         const auto& c = rows[i].caps;
@@ -155,7 +181,7 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
-    const char* mode_text = std::getenv("SYNCBRIDGE_MODE");
+    const char* mode_text = sb::util::switch_value(sb::util::Switch::mode);
     const auto mode = sb::bridge::parse_mode(mode_text);
     if (!mode) {
         std::fprintf(stderr, "SYNCBRIDGE_MODE=%s is not one of auto|import|wait|passthrough\n",

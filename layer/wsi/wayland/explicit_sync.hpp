@@ -63,8 +63,14 @@ class SyncobjSurface {
 
     [[nodiscard]] int drm_fd() const { return device_.fd.get(); }
     [[nodiscard]] const std::string& device_path() const { return device_.path; }
+    // Why that device: the compositor's main device, the app's GPU, or the first render node
+    // with timelines.
+    [[nodiscard]] const char* device_source() const;
     [[nodiscard]] wp_linux_drm_syncobj_surface_v1* surface() const { return surface_.get(); }
     [[nodiscard]] wp_linux_drm_syncobj_manager_v1* manager() const { return manager_.get(); }
+    // Whether the kernel can signal an eventfd for a point (DRM_IOCTL_SYNCOBJ_EVENTFD, Linux
+    // 6.6+); where it cannot, release points are polled.
+    [[nodiscard]] bool kernel_notifies() const { return kernel_notifies_; }
 
   private:
     SyncobjSurface(PrivateQueue queue, kernel::TimelineDevice device)
@@ -73,6 +79,7 @@ class SyncobjSurface {
     kernel::TimelineDevice device_;
     SyncobjManagerPtr manager_;
     SyncobjSurfacePtr surface_;
+    bool kernel_notifies_ = false;
 };
 
 // One swapchain's timelines: per image, one for its acquire points and one for its release
@@ -100,7 +107,7 @@ class SyncobjTimelines {
     // Makes the kernel write to `eventfd` once the point has a fence. False where the kernel has
     // no DRM_IOCTL_SYNCOBJ_EVENTFD (before Linux 6.6): the caller then polls has_fence().
     [[nodiscard]] bool notify(uint32_t image, uint64_t point, int eventfd) const;
-    [[nodiscard]] bool kernel_notifies() const { return kernel_notifies_; }
+    [[nodiscard]] bool kernel_notifies() const { return surface_->kernel_notifies(); }
 
   private:
     struct Timeline {
@@ -123,7 +130,6 @@ class SyncobjTimelines {
     kernel::DrmSyncobj present_scratch_;
     mutable std::mutex release_mutex_;
     mutable kernel::DrmSyncobj release_scratch_;
-    bool kernel_notifies_ = false;
 };
 
 }  // namespace sb::wsi::wayland

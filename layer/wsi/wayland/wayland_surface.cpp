@@ -59,8 +59,9 @@ VkResult WaylandSurface::decide_sync(dev_t gpu_node, std::shared_ptr<SyncobjSurf
             }
             syncobj_ = std::move(made).value();
             if (syncobj_) {
-                SB_LOG(info, "wayland: explicit sync (wp_linux_drm_syncobj_v1, timelines on %s)",
-                       syncobj_->device_path().c_str());
+                SB_LOG(info,
+                       "wayland: explicit sync (wp_linux_drm_syncobj_v1, timelines on %s: %s)",
+                       syncobj_->device_path().c_str(), syncobj_->device_source());
             } else if (choice == SyncChoice::explicit_required) {
                 SB_LOG(error, "wayland: SYNCBRIDGE_WAYLAND_SYNC=explicit, but %s", why.c_str());
                 return VK_ERROR_INITIALIZATION_FAILED;

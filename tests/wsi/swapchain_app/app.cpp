@@ -131,6 +131,7 @@ void App::loop() {
         if (frame == kFdCheckFrame && options_.fd_check) {
             (void)vkDeviceWaitIdle(gpu_.device());
             fds_after_10_ = settled_open_fds();
+            syncobjs_after_10_ = count_syncobj_handles();
         }
     }
 }
@@ -165,6 +166,9 @@ bool App::before_frame(uint32_t frame) {
                frame % options_.recreate_every == 0) {
         reason = Reason::requested;
         ++requested_done_;
+        if (options_.leak_syncobj_control && !leak_one_syncobj()) {
+            std::fprintf(stderr, "swapchain-app: no DRM fd with timeline syncobjs to leak on\n");
+        }
     }
     if (!reason) {
         return true;
@@ -329,6 +333,7 @@ void App::finish() {
     feedback_.report(&pacing_);
     if (options_.fd_check) {
         fds_at_end_ = settled_open_fds();
+        syncobjs_at_end_ = count_syncobj_handles();
     }
 }
 
@@ -340,7 +345,8 @@ bool App::resized() const {
 }
 
 bool App::fds_ok() const {
-    return !options_.fd_check || (fds_after_10_ && fds_at_end_ && *fds_at_end_ <= *fds_after_10_);
+    return !options_.fd_check || (fds_after_10_ && fds_at_end_ && *fds_at_end_ <= *fds_after_10_ &&
+                                  syncobjs_at_end_ <= syncobjs_after_10_);
 }
 
 int App::exit_status() const {
@@ -378,7 +384,7 @@ void App::print_result(int status) const {
     std::printf(
         "result: end=%s expect=%s status=%d frames=%u presented=%llu "
         "presented_after_resize=%llu recreated: requested=%u configure=%u suboptimal=%u "
-        "out_of_date=%u timeout=%d not_ready=%d timeout_in_bounds=%d fds=%d->%d\n",
+        "out_of_date=%u timeout=%d not_ready=%d timeout_in_bounds=%d fds=%d->%d syncobjs=%d->%d\n",
         kEndNames[static_cast<int>(end_)], expect_name(options_.expect), status, total_frames(),
         static_cast<unsigned long long>(presented_),
         static_cast<unsigned long long>(presented_after_resize_),
@@ -387,10 +393,13 @@ void App::print_result(int status) const {
         recreations_[static_cast<int>(Reason::suboptimal)],
         recreations_[static_cast<int>(Reason::out_of_date)], saw_timeout_ ? 1 : 0,
         saw_not_ready_ ? 1 : 0, timeout_in_bounds_ ? 1 : 0, fds_after_10_.value_or(-1),
-        fds_at_end_.value_or(-1));
+        fds_at_end_.value_or(-1), syncobjs_after_10_, syncobjs_at_end_);
     if (options_.fd_check && status == kExitFdGrowth) {
-        std::printf("swapchain-app: FD GROWTH: %d open fds after %u frames, %d at the end\n",
-                    fds_after_10_.value_or(-1), kFdCheckFrame, fds_at_end_.value_or(-1));
+        std::printf(
+            "swapchain-app: FD GROWTH: %d open fds and %d syncobjs after %u frames, %d and %d at "
+            "the end\n",
+            fds_after_10_.value_or(-1), syncobjs_after_10_, kFdCheckFrame, fds_at_end_.value_or(-1),
+            syncobjs_at_end_);
     }
     std::fflush(stdout);
 }

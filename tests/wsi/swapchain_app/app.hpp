@@ -87,6 +87,8 @@ class App {
     bool timeout_in_bounds_ = false;
     std::optional<int> fds_after_10_;
     std::optional<int> fds_at_end_;
+    int syncobjs_after_10_ = 0;  // live DRM syncobj handles (fd_count.hpp)
+    int syncobjs_at_end_ = 0;
     std::chrono::steady_clock::time_point started_;
 };
 

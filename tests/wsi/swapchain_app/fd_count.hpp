@@ -13,4 +13,13 @@ std::optional<int> count_open_fds();
 // (a sync_file in flight) is not growth.
 std::optional<int> settled_open_fds();
 
+// Live DRM syncobj handles on this process's DRM device fds (the layer's explicit-sync
+// timelines and scratch syncobjs among them), asked of the kernel handle by handle. 0 where no
+// DRM fd has timeline syncobjs (the query needs them).
+int count_syncobj_handles();
+
+// The leak check's control: one syncobj that is never destroyed, on the first DRM fd with
+// timeline syncobjs. False where there is none.
+bool leak_one_syncobj();
+
 }  // namespace sb::swapchain_app

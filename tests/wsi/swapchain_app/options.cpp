@@ -121,7 +121,10 @@ const char* usage() {
            "  --recreate-every K       ... after every K frames (default 3); the run draws at\n"
            "                           least (N + 1) * K frames\n"
            "  --acquire-timeout-ns N   vkAcquireNextImageKHR timeout (default UINT64_MAX)\n"
-           "  --fd-check               fail when /proc/self/fd grew between frame 10 and the end\n"
+           "  --fd-check               fail when /proc/self/fd or the DRM syncobj handles grew\n"
+           "                           between frame 10 and the end\n"
+           "  --leak-syncobj-control   leak a DRM syncobj at every requested recreation (the\n"
+           "                           fd check's control)\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -144,6 +147,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--fd-check") {
             options.fd_check = true;
+            continue;
+        }
+        if (flag == "--leak-syncobj-control") {
+            options.leak_syncobj_control = true;
             continue;
         }
         if (i + 1 >= argc) {

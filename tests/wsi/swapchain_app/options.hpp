@@ -27,6 +27,8 @@ struct Options {
     uint32_t recreate_every = 3;
     uint64_t acquire_timeout_ns = UINT64_MAX;
     bool fd_check = false;
+    // The fd check's control: a DRM syncobj leaked at every requested recreation.
+    bool leak_syncobj_control = false;
     Expect expect = Expect::frames;
     // How long the end of the run waits for outstanding presentation feedback.
     uint32_t feedback_drain_ms = 2000;
