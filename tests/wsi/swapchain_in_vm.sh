@@ -5,7 +5,8 @@
 #
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
-#          errors (never-release, vanish, release-twice, resize), fds (1000 frames, 100
+#          errors (never-release, vanish, release-twice, resize, 12 clients on one
+#          compositor), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
@@ -380,6 +381,53 @@ case_recreate() { # STRATEGY
   say "     open fds: ${results[fds]-}; syncobj handles: ${results[syncobjs]-}; recreated: ${results[requested]-}; $(counters_line)"
 }
 
+# Clients come and go, the compositor stays: on one compositor, 10 apps one after another
+# (fifo and mailbox in turn), then 2 at once (one of each). Every app must run all its frames
+# (an unreleased buffer would stop it at an acquire timeout), every frame must be read and
+# correct, and the compositor must still be serving at the end and exit cleanly.
+case_clients() { # STRATEGY
+  local name="clients-$1" log="$logs/clients-$1" i mode p= frames=30 total=0 started=$SECONDS
+  local pids=() statuses=()
+  current_log=$log app_status=0
+  start_compositor "$log" "${comp_extra[@]}" --hold-ms 8 || { verdict "$name" " no compositor"; return; }
+  one_client() { # INDEX MODE
+    (
+      export WAYLAND_DISPLAY="$socket" "${env_extra[@]}" "$(strategy_env "$1")"
+      exec timeout -k 5 "$app_timeout" "$app" --frames "$frames" --width 64 --height 64 \
+        --present-mode "$3" --acquire-timeout-ns "$acquire_timeout_ns" >"$log.app$2.out" 2>"$log.app$2.err"
+    )
+  }
+  for ((i = 0; i < 10; i++)); do
+    mode=fifo
+    ((i % 2 == 0)) || mode=mailbox
+    one_client "$1" "$i" "$mode"
+    statuses+=($?)
+    total=$((total + frames))
+  done
+  one_client "$1" 10 fifo &
+  pids+=($!)
+  one_client "$1" 11 mailbox &
+  pids+=($!)
+  for i in "${pids[@]}"; do
+    wait "$i"
+    statuses+=($?)
+    total=$((total + frames))
+  done
+  kill -0 "$comp_pid" 2>/dev/null || p=" the compositor died;"
+  seconds=$((SECONDS - started))
+  stop_compositor "$log"
+  for i in "${!statuses[@]}"; do
+    [ "${statuses[$i]}" = 0 ] || { p="$p client $i exit ${statuses[$i]};"; cat "$log.app$i.err" >"$log.app.err"; }
+  done
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  for c in stale torn overwrites read_errors wait_timeouts; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = "$total" ] || p="$p frames_checked=${counters[frames_checked]-}, expected $total;"
+  verdict "$name" "$p"
+  say "     12 clients (10 in a row, 2 at once), $total frames: $(counters_line); releases=${counters[releases]-}"
+}
+
 # The syncobj count's control: the app leaks a syncobj on the layer's timeline device at each
 # recreation (5, two after the first count): the fd check must fail on syncobjs alone.
 case_syncobj_leak_control() {
@@ -503,6 +551,7 @@ case "$group" in
       case_vanish "$strategy"
       case_release_twice "$strategy"
       case_resize "$strategy"
+      case_clients "$strategy"
     done
     ;;
   fds)
