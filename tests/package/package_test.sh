@@ -87,11 +87,18 @@ libdir=$root/usr/lib/$multiarch
 manifest=$root/usr/share/vulkan/implicit_layer.d/VkLayer_syncbridge_wsi.json
 grep -q '"library_path": "libVkLayer_syncbridge_wsi.so"' "$manifest" ||
   fail "the manifest must name the library by file name (multiarch: one manifest, every arch)"
-# The package's share/ ahead of the system's (whose ICDs the loader needs); LD_LIBRARY_PATH
-# stands in for ld.so.cache's entry for the installed library. No layer from anywhere else.
+# The package's share/ instead of the system's, so that a copy of the package installed on this
+# machine is not what gets tested; the system's drivers named one by one instead (lavapipe).
+# LD_LIBRARY_PATH stands in for ld.so.cache's entry for the installed library.
+drivers=(/usr/share/vulkan/icd.d/*.json)
+[ ${#drivers[@]} -gt 0 ] || fail "no Vulkan driver in /usr/share/vulkan/icd.d (mesa-vulkan-drivers)"
 unset VK_INSTANCE_LAYERS VK_ADD_LAYER_PATH VK_LAYER_PATH VK_LOADER_LAYERS_ENABLE \
-  VK_LOADER_LAYERS_DISABLE SYNCBRIDGE_ENABLE SYNCBRIDGE_DISABLE
-export XDG_DATA_DIRS="$root/usr/share:/usr/local/share:/usr/share" XDG_DATA_HOME=$work/empty
+  VK_LOADER_LAYERS_DISABLE VK_ICD_FILENAMES VK_ADD_DRIVER_FILES SYNCBRIDGE_ENABLE SYNCBRIDGE_DISABLE
+VK_DRIVER_FILES=$(
+  IFS=:
+  echo "${drivers[*]}"
+)
+export VK_DRIVER_FILES XDG_DATA_DIRS=$root/usr/share XDG_DATA_HOME=$work/empty
 export LD_LIBRARY_PATH=$libdir SYNCBRIDGE_LOG=debug
 failures=0
 check() { # NAME EXPECT(loaded|not-loaded) ENV...
