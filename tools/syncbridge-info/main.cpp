@@ -169,6 +169,18 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
     std::printf("\n  ]\n}\n");
 }
 
+// Asked for (--help): on stdout, exit 0; a wrong argument: on stderr, exit 2.
+void print_usage(std::FILE* to, const char* program) {
+    std::fprintf(to,
+                 "usage: %s [--json] [--help]\n"
+                 "What each GPU's driver and this kernel offer syncbridge, and the strategy the\n"
+                 "layer would pick (SYNCBRIDGE_MODE).\n"
+                 "  --json     the same as JSON\n"
+                 "  -h, --help this text\n"
+                 "See syncbridge-info(1).\n",
+                 program);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,8 +188,11 @@ int main(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            print_usage(stdout, argv[0]);
+            return 0;
         } else {
-            std::fprintf(stderr, "usage: %s [--json]\n", argv[0]);
+            print_usage(stderr, argv[0]);
             return 2;
         }
     }
