@@ -27,6 +27,8 @@ constexpr WantedExtension kWanted[] = {
     {"VK_KHR_external_semaphore", VK_API_VERSION_1_1},
     {"VK_KHR_external_fence", VK_API_VERSION_1_1},
     {"VK_KHR_get_memory_requirements2", VK_API_VERSION_1_1},
+    // The swapchain's dma-buf memory is a dedicated allocation (VkMemoryDedicatedAllocateInfo).
+    {"VK_KHR_dedicated_allocation", VK_API_VERSION_1_1},
     {"VK_KHR_bind_memory2", VK_API_VERSION_1_1},
     {"VK_KHR_sampler_ycbcr_conversion", VK_API_VERSION_1_1},
     {"VK_KHR_maintenance1", VK_API_VERSION_1_1},

@@ -76,6 +76,36 @@ void leak_for_sanitizer_control() {
     }
 }
 
+// For a Vulkan 1.0 instance the 1.1 physical-device queries exist only as the KHR extensions the
+// layer enables above: the core entry points the loader also hands out are invalid to call there
+// (the validation layer reports each call). The layer's own queries go through the KHR aliases.
+void use_khr_queries_for_1_0(dispatch::InstanceTable& next, uint32_t app_version) {
+    if (app_version >= VK_API_VERSION_1_1) {
+        return;
+    }
+    const auto prefer = [](auto& core, auto khr) {
+        if (khr != nullptr) {
+            core = khr;
+        }
+    };
+    prefer(next.GetPhysicalDeviceProperties2, next.GetPhysicalDeviceProperties2KHR);
+    prefer(next.GetPhysicalDeviceFeatures2, next.GetPhysicalDeviceFeatures2KHR);
+    prefer(next.GetPhysicalDeviceFormatProperties2, next.GetPhysicalDeviceFormatProperties2KHR);
+    prefer(next.GetPhysicalDeviceImageFormatProperties2,
+           next.GetPhysicalDeviceImageFormatProperties2KHR);
+    prefer(next.GetPhysicalDeviceMemoryProperties2, next.GetPhysicalDeviceMemoryProperties2KHR);
+    prefer(next.GetPhysicalDeviceQueueFamilyProperties2,
+           next.GetPhysicalDeviceQueueFamilyProperties2KHR);
+    prefer(next.GetPhysicalDeviceSparseImageFormatProperties2,
+           next.GetPhysicalDeviceSparseImageFormatProperties2KHR);
+    prefer(next.GetPhysicalDeviceExternalBufferProperties,
+           next.GetPhysicalDeviceExternalBufferPropertiesKHR);
+    prefer(next.GetPhysicalDeviceExternalSemaphoreProperties,
+           next.GetPhysicalDeviceExternalSemaphorePropertiesKHR);
+    prefer(next.GetPhysicalDeviceExternalFenceProperties,
+           next.GetPhysicalDeviceExternalFencePropertiesKHR);
+}
+
 }  // namespace
 
 VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
@@ -117,6 +147,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     data->alloc = util::SavedAllocator(alloc);
     data->app_api_version = app_version;
     dispatch::load_instance_table(data->next, *instance, next->get_instance_proc_addr);
+    use_khr_queries_for_1_0(data->next, app_version);
     // Xlib's commands are outside the generated tables (its header breaks the tables' users):
     // looked up now, as the tables' are. Asked later, the loader's terminator answers with its
     // trampoline, which calls this layer again.
