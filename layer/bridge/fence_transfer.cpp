@@ -103,8 +103,7 @@ VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
     return VK_SUCCESS;
 }
 
-VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
-                               const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence) {
+VkResult export_consumer_reads(const kernel::DmaBuf& buffer, kernel::SyncFile* reads) {
     // For write access: every fence in the buffer, readers' and writers' alike.
     auto pending = buffer.export_sync_file(kernel::Access::write);
     if (!pending) {
@@ -112,7 +111,17 @@ VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice devic
         return pending.error().errnum == ENODEV ? VK_ERROR_SURFACE_LOST_KHR
                                                 : VK_ERROR_OUT_OF_HOST_MEMORY;
     }
-    return import_sync_file(next, device, std::move(pending).value(), semaphore, fence);
+    *reads = std::move(pending).value();
+    return VK_SUCCESS;
+}
+
+VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
+                               const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence) {
+    kernel::SyncFile reads;
+    if (VkResult r = export_consumer_reads(buffer, &reads); r != VK_SUCCESS) {
+        return r;
+    }
+    return import_sync_file(next, device, std::move(reads), semaphore, fence);
 }
 
 }  // namespace sb::bridge

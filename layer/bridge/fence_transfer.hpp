@@ -30,6 +30,10 @@ VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, 
                             const VkSemaphore* waits, uint32_t wait_count, VkSemaphore carrier,
                             kernel::SyncFile* render_done);
 
+// The consumer's pending reads of `buffer` (every fence in it, for a writer's access) as a
+// sync_file; the VkResult an acquire returns when the kernel cannot give them.
+VkResult export_consumer_reads(const kernel::DmaBuf& buffer, kernel::SyncFile* reads);
+
 // Makes `semaphore` and/or `fence` (either may be VK_NULL_HANDLE) wait for every fence in
 // `buffer` (temporary SYNC_FD imports: the next wait consumes them, as for a swapchain acquire).
 VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,

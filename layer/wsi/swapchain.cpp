@@ -235,12 +235,8 @@ bool Swapchain::waits_for_reads_on_cpu() const {
 }
 
 bool Swapchain::release_fence_ready(uint32_t index) const {
-    auto release = presenter_->release_fence(index);
-    if (!release) {
-        return true;  // let acquire report it
-    }
-    auto signalled = release->is_signalled();
-    return !signalled || *signalled;
+    auto signalled = presenter_->release_signalled(index);
+    return !signalled || *signalled;  // an error: let acquire report it
 }
 
 int32_t Swapchain::find_acquirable() const {
@@ -296,33 +292,25 @@ VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
 }
 
 VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFence fence) {
-    const DmaBufImage& image = images_[index];
-    const bool control = device_.disable_fence_transfer_for_tests;
     if (explicit_sync()) {
         return signal_released(index, semaphore, fence);
     }
-    if (control && device_.strategy == bridge::Strategy::kernel_import) {
-        return bridge::import_sync_file(*device_.next, device_.device, kernel::SyncFile{},
-                                        semaphore, fence);
-    }
-    if (device_.strategy == bridge::Strategy::kernel_import) {
-        // The consumer's pending reads become the acquire payload: the GPU waits, not the app.
-        return bridge::import_consumer_reads(*device_.next, device_.device, image.dma_buf,
-                                             semaphore, fence);
-    }
-    if (!control && !reads_carriers_.empty()) {
-        // The driver imports what it cannot export: the consumer's reads go into a semaphore of
-        // the layer's, and the signal submit waits on it on the GPU.
-        VkSemaphore reads = reads_carriers_[index];
-        if (VkResult r = bridge::import_consumer_reads(*device_.next, device_.device, image.dma_buf,
-                                                       reads, VK_NULL_HANDLE);
-            r != VK_SUCCESS) {
-            return r;
+    const DmaBufImage& image = images_[index];
+    const bool control = device_.disable_fence_transfer_for_tests;
+    if (device_.strategy == bridge::Strategy::kernel_import || !reads_carriers_.empty()) {
+        // The consumer's pending reads, as the dma-buf holds them (for write access: every
+        // fence in it); the control takes none.
+        kernel::SyncFile reads;
+        if (!control) {
+            if (VkResult r = bridge::export_consumer_reads(image.dma_buf, &reads);
+                r != VK_SUCCESS) {
+                return r;
+            }
         }
-        return submit_acquire_signal(reads, semaphore, fence);
+        return signal_after_reads(index, std::move(reads), semaphore, fence);
     }
-    // Last resort: wait for the consumer's reads here (an image whose reads are pending is not
-    // yet available), then signal through an empty submit on the layer's queue.
+    // Last resort: no fence can leave the dma-buf. Wait for the consumer's reads here (an image
+    // whose reads are pending is not yet available), then signal through an empty submit.
     auto idle = control ? kernel::Result<kernel::WaitOutcome>(kernel::WaitOutcome::ready)
                         : image.dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
     if (!idle || *idle != kernel::WaitOutcome::ready) {
@@ -330,16 +318,10 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
         on_lost();
         return VK_ERROR_SURFACE_LOST_KHR;
     }
-    if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
-        return VK_SUCCESS;
-    }
-    return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
+    return signal_after_reads(index, kernel::SyncFile{}, semaphore, fence);
 }
 
-// Explicit sync: the release point's fence is the consumer's only word on its reads. It becomes
-// the acquire payload (import strategy) or, where the driver cannot take it, is waited for: on
-// the GPU through a reads carrier, else on the CPU, where find_acquirable() has already held the
-// image back until it signalled, within the acquire timeout.
+// Explicit sync: the release point's fence is the consumer's only word on its reads.
 VkResult Swapchain::signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence) {
     auto fetched = presenter_->release_fence(index);
     if (!fetched) {
@@ -352,22 +334,31 @@ VkResult Swapchain::signal_released(uint32_t index, VkSemaphore semaphore, VkFen
     if (device_.disable_fence_transfer_for_tests) {
         release = kernel::SyncFile{};  // the control: the app may write while the consumer reads
     }
+    return signal_after_reads(index, std::move(release), semaphore, fence);
+}
+
+// The consumer's reads, as a fence (the stub: none pending), become the acquire payload: imported
+// into the app's semaphore and fence (import strategy); where the driver imports but cannot
+// export, imported into the reads carrier that the signal submit waits on (the GPU waits);
+// else waited for here, which the last-resort find_acquirable() has made short.
+VkResult Swapchain::signal_after_reads(uint32_t index, kernel::SyncFile reads,
+                                       VkSemaphore semaphore, VkFence fence) {
     if (device_.strategy == bridge::Strategy::kernel_import) {
-        return bridge::import_sync_file(*device_.next, device_.device, std::move(release),
-                                        semaphore, fence);
+        return bridge::import_sync_file(*device_.next, device_.device, std::move(reads), semaphore,
+                                        fence);
     }
-    if (!reads_carriers_.empty() && !release.is_stub()) {
-        VkSemaphore reads = reads_carriers_[index];
-        if (VkResult r = bridge::import_sync_file(*device_.next, device_.device, std::move(release),
-                                                  reads, VK_NULL_HANDLE);
+    if (!reads_carriers_.empty() && !reads.is_stub()) {
+        VkSemaphore carrier = reads_carriers_[index];
+        if (VkResult r = bridge::import_sync_file(*device_.next, device_.device, std::move(reads),
+                                                  carrier, VK_NULL_HANDLE);
             r != VK_SUCCESS) {
             return r;
         }
-        return submit_acquire_signal(reads, semaphore, fence);
+        return submit_acquire_signal(carrier, semaphore, fence);
     }
-    if (auto waited = release.wait(config_.render_timeout);
+    if (auto waited = reads.wait(config_.render_timeout);
         !waited || *waited != kernel::WaitOutcome::ready) {
-        SB_LOG_ONCE(error, "acquire: the consumer's release point never signalled");
+        SB_LOG_ONCE(error, "acquire: the consumer's reads never finished");
         on_lost();
         return VK_ERROR_SURFACE_LOST_KHR;
     }

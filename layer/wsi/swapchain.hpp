@@ -164,6 +164,8 @@ class Swapchain final : public ConsumerEvents {
     VkResult submit_acquire_signal(VkSemaphore wait, VkSemaphore semaphore, VkFence fence);
     VkResult wait_for_unimported_reads(uint32_t index);
     VkResult signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    VkResult signal_after_reads(uint32_t index, kernel::SyncFile reads, VkSemaphore semaphore,
+                                VkFence fence);
     // `render_done`: explicit sync only, the render's fence for the consumer (null: done).
     VkResult hand_over(uint32_t index, const kernel::SyncFile* render_done = nullptr);
     [[nodiscard]] bool explicit_sync() const {

@@ -112,6 +112,16 @@ class Presenter {
     [[nodiscard]] virtual kernel::Result<kernel::SyncFile> release_fence(uint32_t /*image*/) {
         return kernel::SyncFile{};
     }
+    // Explicit sync: whether that fence has signalled. The last-resort acquire asks this of
+    // every pending image every few milliseconds; a presenter that can answer without making
+    // a sync_file overrides it.
+    [[nodiscard]] virtual kernel::Result<bool> release_signalled(uint32_t image) {
+        auto fence = release_fence(image);
+        if (!fence) {
+            return fence.error();
+        }
+        return fence->is_signalled();
+    }
 };
 
 // One VkSurfaceKHR's window-system side.

@@ -212,15 +212,21 @@ void WaylandPresenter::check_releases() {
     }
 }
 
-kernel::Result<kernel::SyncFile> WaylandPresenter::release_fence(uint32_t image) {
+uint64_t WaylandPresenter::released_point(uint32_t image) const {
     if (!timelines_ || image >= released_point_.size()) {
-        return kernel::SyncFile{};
+        return 0;
     }
-    uint64_t point = 0;
-    {
-        std::lock_guard lock(release_mutex_);
-        point = released_point_[image];
-    }
+    std::lock_guard lock(release_mutex_);
+    return released_point_[image];
+}
+
+kernel::Result<bool> WaylandPresenter::release_signalled(uint32_t image) {
+    const uint64_t point = released_point(image);
+    return point == 0 ? kernel::Result<bool>(true) : timelines_->has_signalled(image, point);
+}
+
+kernel::Result<kernel::SyncFile> WaylandPresenter::release_fence(uint32_t image) {
+    const uint64_t point = released_point(image);
     if (point == 0) {
         return kernel::SyncFile{};
     }

@@ -53,6 +53,8 @@ class WaylandPresenter final : public Presenter {
         return timelines_ ? ConsumerSync::explicit_fences : ConsumerSync::implicit;
     }
     kernel::Result<kernel::SyncFile> release_fence(uint32_t image) override;
+    // The release point's state, queried on its timeline: no sync_file.
+    kernel::Result<bool> release_signalled(uint32_t image) override;
 
     // How long a FIFO present waits for the previous commit's frame callback.
     static constexpr auto kFrameCallbackGrace = std::chrono::milliseconds(250);
@@ -79,6 +81,8 @@ class WaylandPresenter final : public Presenter {
     static void on_buffer_release(void* data, wl_buffer* buffer);
     // Explicit sync, on the event thread: hands back each image whose release point has a fence.
     void check_releases();
+    // `image`'s last released point (0: none yet, or implicit sync).
+    [[nodiscard]] uint64_t released_point(uint32_t image) const;
     VkResult set_sync_points(const PresentRequest& request);
     static void on_frame_done(void* data, wl_callback* callback, uint32_t time);
 
@@ -100,7 +104,7 @@ class WaylandPresenter final : public Presenter {
     // Explicit sync only: the swapchain's timelines; per image the release point it waits for
     // (0: none) and the one that released it last (0: none), under release_mutex_.
     std::unique_ptr<SyncobjTimelines> timelines_;
-    std::mutex release_mutex_;
+    mutable std::mutex release_mutex_;
     std::vector<uint64_t> pending_release_;
     std::vector<uint64_t> released_point_;
 
