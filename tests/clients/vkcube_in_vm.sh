@@ -15,7 +15,7 @@
 #   --hold-ms: the test compositor's read hold; --png: write the bridged run's K-th frame read
 #   (default 100) there; --logs: keep every log in DIR (a writable share, to read them after).
 set -u
-group=$1 compositor=$2
+group=$1 compositor=$2 layer_manifest_dir=$3
 export VK_ADD_LAYER_PATH="$3:$4"
 shift 4
 frames=500 size=256x256 hold_ms=100 png='' png_frame=100 logs=''
@@ -379,22 +379,43 @@ group_layers() {
 # (and the app's, through it): none may be invalid. Its control: gpusim, a test layer known to
 # make invalid calls on a Vulkan 1.0 app's behalf, between the two: the same validation must
 # report them.
-group_validation() {
-  local p n
-  declare -gA counters
-  say "vkcube-wayland --c $frames through syncbridge with the Khronos validation layer below it, over $(eval "echo \"$gpu_words\"")"
-  compositor_run validation -- VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_KHRONOS_validation VK_LOADER_DEBUG=layer || return
+# One validated run: NAME, where validation must sit ("below": right under syncbridge, "above":
+# right over it), then the app's extra environment. Every frame correct and no validation error.
+validated_run() { # NAME below|above [VAR=VALUE...]
+  local name=$1 where=$2 p n stack
+  shift 2
+  compositor_run "$name" -- VK_LOADER_DEBUG=layer "$@" || return
   p=$(frames_ok)
-  n=$(grep -c 'Validation Error' "$logs/validation.out")
+  n=$(grep -c 'Validation Error' "$logs/$name.out")
   # The loader's "vkCreateDevice layer callstack", app first.
-  local stack
   stack=$(awk '/vkCreateDevice layer callstack/ { on = 1; next }
                on && /<Device>/ { exit }
-               on && match($0, /VK_LAYER_[A-Za-z_]+$/) { printf "%s ", substr($0, RSTART) }' "$logs/validation.err")
+               on && match($0, /VK_LAYER_[A-Za-z_]+$/) { printf "%s ", substr($0, RSTART) }' "$logs/$name.err")
   say "     validation errors: $n; device call stack: app > $stack> driver"
-  [ "$n" = 0 ] || { p="$p $n validation errors;"; grep -m3 'Validation Error' "$logs/validation.out" | cut -c1-400; }
-  [[ $stack == *VK_LAYER_SYNCBRIDGE_wsi\ VK_LAYER_KHRONOS_validation* ]] || p="$p validation is not right below syncbridge;"
-  if [ -z "$p" ]; then say "ok   validation below syncbridge: no error"; else fail "validation:$p"; dump_run validation; fi
+  [ "$n" = 0 ] || { p="$p $n validation errors;"; grep -m3 'Validation Error' "$logs/$name.out" | cut -c1-400; }
+  if [ "$where" = below ]; then
+    [[ $stack == *VK_LAYER_SYNCBRIDGE_wsi\ VK_LAYER_KHRONOS_validation* ]] || p="$p validation is not right below syncbridge;"
+  else
+    [[ $stack == *VK_LAYER_KHRONOS_validation\ VK_LAYER_SYNCBRIDGE_wsi* ]] || p="$p validation is not right above syncbridge;"
+  fi
+  if [ -z "$p" ]; then say "ok   validation $where syncbridge: no error"; else fail "validation $where:$p"; dump_run "$name"; fi
+}
+
+group_validation() {
+  local n above=$XDG_RUNTIME_DIR/layers-above
+  declare -gA counters
+  say "vkcube-wayland --c $frames through syncbridge with the Khronos validation layer below it, then above it, over $(eval "echo \"$gpu_words\"")"
+  validated_run validation below VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_KHRONOS_validation
+  # Above: the loader ignored the order of VK_INSTANCE_LAYERS here and ordered the layers by
+  # where their manifests were found; one VK_LAYER_PATH directory holding both (and no other
+  # path) puts validation nearest the app.
+  if ! mkdir -p "$above" || ! cp "$layer_manifest_dir/VkLayer_syncbridge_wsi.json" \
+    /usr/share/vulkan/explicit_layer.d/VkLayer_khronos_validation.json "$above/"; then
+    fail "validation above: cannot gather the manifests"
+    return
+  fi
+  validated_run validation-above above VK_ADD_LAYER_PATH= "VK_LAYER_PATH=$above" \
+    VK_INSTANCE_LAYERS=VK_LAYER_KHRONOS_validation:VK_LAYER_SYNCBRIDGE_wsi
   compositor_run validation-control -- \
     VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi:VK_LAYER_SYNCBRIDGE_gpusim:VK_LAYER_KHRONOS_validation || return
   n=$(grep -c 'Validation Error' "$logs/validation-control.out")
