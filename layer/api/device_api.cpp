@@ -114,9 +114,8 @@ void probe_export(DeviceData& dev, PFN_vkSetDeviceLoaderData set_loader_data) {
 // The GPU's DRM render node, where the driver has VK_EXT_physical_device_drm: explicit sync's
 // timelines can live there when the compositor names no device of its own.
 dev_t gpu_render_node(const InstanceData& inst, VkPhysicalDevice pd) {
-    auto properties2 = inst.next.GetPhysicalDeviceProperties2 != nullptr
-                           ? inst.next.GetPhysicalDeviceProperties2
-                           : inst.next.GetPhysicalDeviceProperties2KHR;
+    // The core entry point, or for a 1.0 app its KHR alias (use_khr_queries_for_1_0).
+    const auto properties2 = inst.next.GetPhysicalDeviceProperties2;
     if (properties2 == nullptr ||
         !listed(driver_extensions(inst, pd), VK_EXT_PHYSICAL_DEVICE_DRM_EXTENSION_NAME)) {
         return 0;
