@@ -8,8 +8,10 @@
 #   weston:     weston 10 (headless, GL renderer: it imports the dma-bufs through EGL). Every
 #               frame vkcube presents must be committed, composited (its frame callback done)
 #               and its buffer released, and weston must not refuse a buffer.
+#   weston-clients: 10 clients in a row then 2 at once on one weston (group_weston_clients).
+#   layers, validation: other layers on the same app (group_layers, group_validation).
 #
-# usage: vkcube_in_vm.sh compositor|weston COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
+# usage: vkcube_in_vm.sh compositor|weston|weston-clients|layers|validation COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #          [--frames N] [--size WxH] [--hold-ms N] [--png PATH [--png-frame K]] [--logs DIR]
 #   --frames: vkcube's frame count (500); --size: its window (default vkcube's 500x500);
 #   --hold-ms: the test compositor's read hold; --png: write the bridged run's K-th frame read
@@ -268,15 +270,17 @@ count_protocol() { # LOG
   ' "$1"
 }
 
-group_weston() {
-  local log=$logs/weston p='' i
-  cat >"$XDG_RUNTIME_DIR/weston.ini" <<'EOF'
+# Starts weston on the socket wayland-vkcube, its log in LOG; sets weston_pid. Over lavapipe 25,
+# weston 14 from the backports prefix, else Debian's weston 10.
+start_weston() { # LOG
+  local log=$1 i
+  cat >"$XDG_RUNTIME_DIR/weston.ini" <<'EOF2'
 [shell]
 panel-position=none
 background-color=0xff203040
 [input-method]
 path=
-EOF
+EOF2
   if [ "$driver" = lavapipe25 ]; then
     # weston 14: GL renderer on Mesa 25 (linux-dmabuf v5, feedback); the kiosk shell makes the
     # window the output's size, so the output is vkcube's. Its llvmpipe faults sampling
@@ -285,23 +289,26 @@ EOF
     # instead, SYNCBRIDGE_MEMORY=layer.
     export SYNCBRIDGE_MEMORY=layer
     weston --backend=headless --renderer="${WESTON_RENDERER:-gl}" --shell=kiosk --no-config --idle-time=0 \
-      --width="${size%x*}" --height="${size#*x}" --socket=wayland-vkcube >"$log.weston" 2>&1 &
+      --width="${size%x*}" --height="${size#*x}" --socket=wayland-vkcube >"$log" 2>&1 &
   else
     # --use-gl: only the GL renderer advertises linux-dmabuf (EGL import on vgem).
     weston --config="$XDG_RUNTIME_DIR/weston.ini" --backend=headless-backend.so --use-gl \
-      --width=640 --height=560 --idle-time=0 --socket=wayland-vkcube >"$log.weston" 2>&1 &
+      --width=640 --height=560 --idle-time=0 --socket=wayland-vkcube >"$log" 2>&1 &
   fi
-  local weston_pid=$!
+  weston_pid=$!
   for ((i = 0; i < 1200; i++)); do
-    [ -S "$XDG_RUNTIME_DIR/wayland-vkcube" ] && break
+    [ -S "$XDG_RUNTIME_DIR/wayland-vkcube" ] && return 0
     kill -0 "$weston_pid" 2>/dev/null || break
     nap 0.05
   done
-  if [ ! -S "$XDG_RUNTIME_DIR/wayland-vkcube" ]; then
-    fail "weston did not start"
-    tail -n 20 "$log.weston"
-    return
-  fi
+  fail "weston did not start"
+  tail -n 20 "$log"
+  return 1
+}
+
+group_weston() {
+  local log=$logs/weston p=''
+  start_weston "$log.weston" || return
   say "vkcube-wayland --c $frames through syncbridge over $(eval "echo \"$gpu_words\"") on $(weston --version) (headless, GL)"
   WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client run_vkcube "$log"
   kill -TERM "$weston_pid" 2>/dev/null
@@ -337,6 +344,95 @@ EOF
     fail "weston:$p"
     say "  --- vkcube stderr (syncbridge lines), last 15"
     grep '^\[syncbridge\]' "$log.err" | tail -n 15 | sed 's/^/  /'
+    say "  --- weston log, last 15 lines"
+    tail -n 15 "$log.weston" | sed 's/^/  /'
+  fi
+}
+
+# --- clients come and go on weston ----------------------------------------------------------
+# One vkcube-wayland client of group_weston_clients in present mode MODE (vulkan.h's number),
+# logged to LOG.err with the client's protocol; its exit status goes to LOG.status.
+weston_client() { # LOG MODE
+  (
+    export WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client
+    timeout -k 5 "$app_timeout" vkcube-wayland "${vkcube_args[@]}" --present_mode "$2" >"$1.out" 2>"$1.err"
+    echo $? >"$1.status"
+  )
+}
+
+# What one client's log must show: it exited 0, presented through the layer's linux-dmabuf
+# buffers (none refused, no wl_shm), committed its frames and got them back. FIFO commits
+# every frame; MAILBOX may replace a queued frame before its commit, but not most of them.
+# The buffer on screen at exit and up to two more still in use by weston are not released.
+# Sets problems (empty: none) and client_line (what was counted).
+weston_client_problems() { # LOG MODE
+  local p= status
+  declare -A seen
+  status=$(<"$1.status")
+  parse_fields seen "$(count_protocol "$1.err")"
+  [ "$status" = 0 ] || p="$p exit $status;"
+  if [ "$2" = 2 ]; then
+    [ "${seen[commits]}" = "$frames" ] || p="$p ${seen[commits]} commits, expected $frames;"
+  else
+    [ "${seen[commits]}" -ge $((frames / 2)) ] || p="$p ${seen[commits]} commits of $frames frames;"
+  fi
+  # (Without the layer, lavapipe's own WSI keeps a fourth MAILBOX image.)
+  local unreleased=3
+  [ -z "$bare" ] || unreleased=4
+  [ "${seen[releases]}" -ge $((seen[commits] - unreleased)) ] || p="$p ${seen[releases]} of ${seen[commits]} buffers released;"
+  if [ -z "$bare" ]; then
+    [ "${seen[dmabuf]}" -gt 0 ] || p="$p no linux-dmabuf buffer (was the layer in the path?);"
+    [ "${seen[failed]}" = 0 ] || p="$p ${seen[failed]} linux-dmabuf imports failed;"
+    [ "${seen[shm]}" = 0 ] || p="$p wl_shm used (the driver's WSI, not the layer's);"
+    grep -q '^\[syncbridge\] debug: swapchain .* strategy import' "$1.err" || p="$p no import swapchain logged;"
+  fi
+  problems=$p
+  client_line="commits ${seen[commits]}, released ${seen[releases]}, dma-bufs ${seen[dmabuf]}"
+}
+
+# Clients come and go, weston stays (issue #13 part 3): on one weston, 10 vkcube-wayland in a
+# row (FIFO and MAILBOX in turn), then 2 at once (one of each). Every client must run all its
+# frames through the layer, get its buffers back, and weston must still be running at the end
+# and exit cleanly. (Debian's weston 10 does not survive this in the VM even without the layer:
+# README.md; this runs on weston 14 over lavapipe 25.) VKCUBE_LAYER=none runs the same without
+# syncbridge (the driver's own WSI), to see what the compositor survives on its own.
+group_weston_clients() {
+  local log=$logs/clients p='' i mode problems started=$SECONDS client_line bare='' through=through
+  local modes=() names=()
+  if [ "${VKCUBE_LAYER:-}" = none ]; then
+    bare=1 through=without
+    export VK_INSTANCE_LAYERS=
+  fi
+  start_weston "$log.weston" || return
+  say "vkcube-wayland --c $frames, 10 clients in a row then 2 at once, $through syncbridge over $(eval "echo \"$gpu_words\"") on $(weston --version) (headless)"
+  for ((i = 0; i < 10; i++)); do
+    mode=2
+    ((i % 2 == 0)) || mode=1
+    weston_client "$log.$i" "$mode"
+    modes+=("$mode")
+    names+=("client $i ($([ "$mode" = 2 ] && echo fifo || echo mailbox))")
+  done
+  weston_client "$log.10" 2 &
+  local first=$!
+  weston_client "$log.11" 1 &
+  wait "$first" $!
+  modes+=(2 1)
+  names+=("client 10 (fifo, beside 11)" "client 11 (mailbox, beside 10)")
+  kill -0 "$weston_pid" 2>/dev/null || p="$p weston died;"
+  kill -TERM "$weston_pid" 2>/dev/null
+  wait "$weston_pid"
+  local weston_status=$?
+  for i in "${!modes[@]}"; do
+    weston_client_problems "$log.$i" "${modes[$i]}"
+    say "     ${names[$i]}: ${client_line}${problems:+; FAILED:$problems}"
+    [ -z "$problems" ] || p="$p ${names[$i]}:$problems"
+  done
+  [ "$weston_status" = 0 ] || p="$p weston exit $weston_status;"
+  say "     12 clients in $((SECONDS - started)) s; weston exit $weston_status"
+  if [ -z "$p" ]; then
+    say "ok   weston served 12 clients, every frame presented and released"
+  else
+    fail "weston clients:$p"
     say "  --- weston log, last 15 lines"
     tail -n 15 "$log.weston" | sed 's/^/  /'
   fi
@@ -426,6 +522,7 @@ group_validation() {
 case "$group" in
   compositor) group_compositor ;;
   weston) group_weston ;;
+  weston-clients) group_weston_clients ;;
   layers) group_layers ;;
   validation) group_validation ;;
   *)
