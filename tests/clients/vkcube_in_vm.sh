@@ -8,10 +8,12 @@
 #   weston:     weston 10 (headless, GL renderer: it imports the dma-bufs through EGL). Every
 #               frame vkcube presents must be committed, composited (its frame callback done)
 #               and its buffer released, and weston must not refuse a buffer.
+#   mutter:     the same checks as weston's on mutter 43 (headless, surfaceless llvmpipe).
 #   weston-clients: 10 clients in a row then 2 at once on one weston (group_weston_clients).
 #   layers, validation: other layers on the same app (group_layers, group_validation).
 #
-# usage: vkcube_in_vm.sh compositor|weston|weston-clients|layers|validation COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
+# usage: vkcube_in_vm.sh compositor|weston|mutter|weston-clients|
+#          layers|validation COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #          [--frames N] [--size WxH] [--hold-ms N] [--png PATH [--png-frame K]] [--logs DIR]
 #   --frames: vkcube's frame count (500); --size: its window (default vkcube's 500x500);
 #   --hold-ms: the test compositor's read hold; --png: write the bridged run's K-th frame read
@@ -306,47 +308,82 @@ EOF2
   return 1
 }
 
+# Judges one vkcube run on a desktop compositor NAME (its log COMPOSITOR_LOG, its exit status
+# EXIT): every frame vkcube presented was committed through the layer's linux-dmabuf buffers,
+# composited (its frame callback done) and released, and nothing was refused.
+judge_desktop_run() { # NAME LOG COMPOSITOR_LOG EXIT
+  local name=$1 log=$2 comp_log=$3 comp_status=$4 p=''
+  declare -A seen
+  parse_fields seen "$(count_protocol "$log.err")"
+  say "     vkcube exit $app_status in ${seconds}s, swapchain ${swapchain:-none}; $name exit $comp_status"
+  say "       ${seen[commits]} commits with a buffer, ${seen[done]} of ${seen[asked]} frame callbacks done (${seen[superseded]} superseded, ${seen[tail]} pending at exit), ${seen[releases]} buffers released; linux-dmabuf buffers ${seen[dmabuf]} (${seen[failed]} failed), wl_shm pools ${seen[shm]}"
+  [ "$app_status" = 0 ] || p="$p vkcube exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p $name exit $comp_status;"
+  [ "$strategy" = import ] || p="$p strategy '$strategy', expected import;"
+  [ "${seen[commits]}" = "$frames" ] || p="$p ${seen[commits]} commits with a buffer, expected $frames;"
+  # Every commit asks for a frame callback (FIFO): the compositor answers it, or the layer's
+  # 250 ms grace runs out first and the next commit supersedes it (a loaded machine stalls
+  # weston: seen 1.7 s and 2.9 s, then 498 and 495 of 500 answered), or it is the last one,
+  # still pending when vkcube exits. A compositor that stopped repainting would supersede nearly
+  # all: at most a tenth. The buffer on screen at exit is never released (it goes with the
+  # swapchain), and weston 14 repaints on its own clock with up to three of the last buffers
+  # still in use.
+  [ "${seen[asked]}" -ge "$frames" ] || p="$p ${seen[asked]} frame callbacks asked for, expected one per commit;"
+  [ $((seen[done] + seen[superseded] + seen[tail])) = "${seen[asked]}" ] || p="$p frame callbacks: ${seen[done]} done, ${seen[superseded]} superseded, ${seen[tail]} pending of ${seen[asked]};"
+  [ "${seen[superseded]}" -le $((frames / 10)) ] || p="$p ${seen[superseded]} frame callbacks superseded: $name stopped repainting;"
+  [ "${seen[releases]}" -ge $((frames - 3)) ] || p="$p ${seen[releases]} releases, expected $((frames - 3)) or more;"
+  [ "${seen[dmabuf]}" -gt 0 ] || p="$p no linux-dmabuf buffer (was the layer in the path?);"
+  [ "${seen[failed]}" = 0 ] || p="$p ${seen[failed]} linux-dmabuf imports failed;"
+  [ "${seen[shm]}" = 0 ] || p="$p wl_shm used (the driver's WSI, not the layer's);"
+  if grep -iE 'dmabuf|dma-buf|import' "$comp_log" | grep -iE 'fail|error|unsupported|invalid' >"$comp_log.errors"; then
+    p="$p $name logged dma-buf import errors;"
+    sed 's/^/  /' "$comp_log.errors"
+  fi
+  if [ -z "$p" ]; then
+    say "ok   $name composited and released every frame"
+  else
+    fail "$name:$p"
+    say "  --- vkcube stderr (syncbridge lines), last 15"
+    grep '^\[syncbridge\]' "$log.err" | tail -n 15 | sed 's/^/  /'
+    say "  --- $name log, last 15 lines"
+    tail -n 15 "$comp_log" | sed 's/^/  /'
+  fi
+}
+
 group_weston() {
-  local log=$logs/weston p=''
+  local log=$logs/weston
   start_weston "$log.weston" || return
   say "vkcube-wayland --c $frames through syncbridge over $(eval "echo \"$gpu_words\"") on $(weston --version) (headless, GL)"
   WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client run_vkcube "$log"
   kill -TERM "$weston_pid" 2>/dev/null
   wait "$weston_pid"
-  local weston_status=$?
-  declare -A seen
-  parse_fields seen "$(count_protocol "$log.err")"
-  say "     vkcube exit $app_status in ${seconds}s, swapchain ${swapchain:-none}; weston exit $weston_status"
-  say "       ${seen[commits]} commits with a buffer, ${seen[done]} of ${seen[asked]} frame callbacks done (${seen[superseded]} superseded, ${seen[tail]} pending at exit), ${seen[releases]} buffers released; linux-dmabuf buffers ${seen[dmabuf]} (${seen[failed]} failed), wl_shm pools ${seen[shm]}"
-  [ "$app_status" = 0 ] || p="$p vkcube exit $app_status;"
-  [ "$strategy" = import ] || p="$p strategy '$strategy', expected import;"
-  [ "${seen[commits]}" = "$frames" ] || p="$p ${seen[commits]} commits with a buffer, expected $frames;"
-  # Every commit asks for a frame callback (FIFO): weston answers it, or the layer's 250 ms grace
-  # runs out first and the next commit supersedes it (a loaded machine stalls weston: seen 1.7 s
-  # and 2.9 s, then 498 and 495 of 500 answered), or it is the last one, still pending when
-  # vkcube exits. A weston that stopped repainting would supersede nearly all: at most a tenth.
-  # The buffer on screen at exit is never released (it goes with the swapchain), and weston 14
-  # repaints on its own clock with up to three of the last buffers still in use.
-  [ "${seen[asked]}" -ge "$frames" ] || p="$p ${seen[asked]} frame callbacks asked for, expected one per commit;"
-  [ $((seen[done] + seen[superseded] + seen[tail])) = "${seen[asked]}" ] || p="$p frame callbacks: ${seen[done]} done, ${seen[superseded]} superseded, ${seen[tail]} pending of ${seen[asked]};"
-  [ "${seen[superseded]}" -le $((frames / 10)) ] || p="$p ${seen[superseded]} frame callbacks superseded: weston stopped repainting;"
-  [ "${seen[releases]}" -ge $((frames - 3)) ] || p="$p ${seen[releases]} releases, expected $((frames - 3)) or more;"
-  [ "${seen[dmabuf]}" -gt 0 ] || p="$p no linux-dmabuf buffer (was the layer in the path?);"
-  [ "${seen[failed]}" = 0 ] || p="$p ${seen[failed]} linux-dmabuf imports failed;"
-  [ "${seen[shm]}" = 0 ] || p="$p wl_shm used (the driver's WSI, not the layer's);"
-  if grep -iE 'dmabuf|dma-buf|import' "$log.weston" | grep -iE 'fail|error|unsupported|invalid' >"$log.weston.errors"; then
-    p="$p weston logged dma-buf import errors;"
-    sed 's/^/  /' "$log.weston.errors"
+  judge_desktop_run weston "$log" "$log.weston" $?
+}
+
+# mutter 43 (Debian 12's), headless with one virtual monitor and no Xwayland, on a private
+# D-Bus session bus (it will not start without one). With no GPU it makes a surfaceless EGL
+# renderer (llvmpipe), which imports linux-dmabuf (v3) buffers. It must still be running when
+# vkcube is done; it is then stopped with its bus (its exit status is the bus runner's).
+group_mutter() {
+  local log=$logs/mutter i p=''
+  dbus-run-session -- mutter --headless --wayland --no-x11 --virtual-monitor 640x480 \
+    --wayland-display wayland-vkcube >"$log.mutter" 2>&1 &
+  local mutter_pid=$!
+  for ((i = 0; i < 1200; i++)); do
+    [ -S "$XDG_RUNTIME_DIR/wayland-vkcube" ] && break
+    kill -0 "$mutter_pid" 2>/dev/null || break
+    nap 0.05
+  done
+  if [ ! -S "$XDG_RUNTIME_DIR/wayland-vkcube" ]; then
+    fail "mutter did not start"
+    tail -n 20 "$log.mutter"
+    return
   fi
-  if [ -z "$p" ]; then
-    say "ok   weston composited and released every frame"
-  else
-    fail "weston:$p"
-    say "  --- vkcube stderr (syncbridge lines), last 15"
-    grep '^\[syncbridge\]' "$log.err" | tail -n 15 | sed 's/^/  /'
-    say "  --- weston log, last 15 lines"
-    tail -n 15 "$log.weston" | sed 's/^/  /'
-  fi
+  say "vkcube-wayland --c $frames through syncbridge over $(eval "echo \"$gpu_words\"") on $(mutter --version | head -n 1) (headless, virtual monitor)"
+  WAYLAND_DISPLAY=wayland-vkcube WAYLAND_DEBUG=client run_vkcube "$log"
+  kill -0 "$mutter_pid" 2>/dev/null && pkill -x mutter || p=died
+  wait "$mutter_pid"
+  judge_desktop_run mutter "$log" "$log.mutter" "${p:-0}"
 }
 
 # --- clients come and go on weston ----------------------------------------------------------
@@ -523,6 +560,7 @@ case "$group" in
   compositor) group_compositor ;;
   weston) group_weston ;;
   weston-clients) group_weston_clients ;;
+  mutter) group_mutter ;;
   layers) group_layers ;;
   validation) group_validation ;;
   *)
