@@ -90,17 +90,24 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->device = &dev;
-    VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
-    if (r == VK_SUCCESS) {
-        r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
-                                   &data->chain);
-    }
-    if (r != VK_SUCCESS) {
+    try {
+        VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
+        if (r == VK_SUCCESS) {
+            r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
+                                       &data->chain);
+        }
+        if (r != VK_SUCCESS) {
+            destroy_layer_swapchain(alloc, data);
+            return r;
+        }
+        swapchains().insert(data, data);
+    } catch (...) {
+        // `data` is the one thing here that no destructor owns; the entry point's guard
+        // (util/abi_guard.hpp) turns the exception into the call's result.
         destroy_layer_swapchain(alloc, data);
-        return r;
+        throw;
     }
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
-    swapchains().insert(data, data);
     // The strategy stays last: tests/wsi/swapchain_in_vm.sh reads it from the end of the line.
     SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, %s memory, strategy %s",
            static_cast<void*>(data), config.extent.width, config.extent.height, config.image_count,
