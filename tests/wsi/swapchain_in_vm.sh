@@ -6,7 +6,8 @@
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize, 12 clients on one
-#          compositor, injected allocation and thread-start failures), fds (1000 frames, 100
+#          compositor), failures (vkCreateSwapchainKHR under injected allocation and
+#          thread-start failures), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
@@ -579,6 +580,10 @@ case "$group" in
       case_release_twice "$strategy"
       case_resize "$strategy"
       case_clients "$strategy"
+    done
+    ;;
+  failures)
+    for strategy in import wait; do
       case_injected_failures "$strategy"
     done
     ;;
@@ -621,6 +626,7 @@ case "$group" in
       case_fd_growth "$strategy"
       case_recreate "$strategy"
       case_polled mailbox "$strategy"
+      case_injected_failures "$strategy"
     done
     if [ "$driver" = gpusim ]; then
       case_polled fifo import
