@@ -9,6 +9,7 @@
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
 #include "dispatch/chain.hpp"
+#include "util/abi_guard.hpp"
 #include "util/log.hpp"
 #include "util/scratch_array.hpp"
 #include "wsi/formats.hpp"
@@ -90,23 +91,19 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->device = &dev;
-    try {
-        VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
-        if (r == VK_SUCCESS) {
-            r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
-                                       &data->chain);
-        }
-        if (r != VK_SUCCESS) {
-            destroy_layer_swapchain(alloc, data);
-            return r;
-        }
-        swapchains().insert(data, data);
-    } catch (...) {
-        // `data` is the one thing here that no destructor owns; the entry point's guard
-        // (util/abi_guard.hpp) turns the exception into the call's result.
-        destroy_layer_swapchain(alloc, data);
-        throw;
+    // `data` is the one thing here that no destructor owns: freed if an exception passes, which
+    // the entry point's guard (util/abi_guard.hpp) then turns into the call's result.
+    const util::UndoOnUnwind undo([alloc, data] { destroy_layer_swapchain(alloc, data); });
+    VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
+    if (r == VK_SUCCESS) {
+        r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
+                                   &data->chain);
     }
+    if (r != VK_SUCCESS) {
+        destroy_layer_swapchain(alloc, data);
+        return r;
+    }
+    swapchains().insert(data, data);
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
     // The strategy stays last: tests/wsi/swapchain_in_vm.sh reads it from the end of the line.
     SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, %s memory, strategy %s",

@@ -23,6 +23,7 @@
 #include <new>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace sb::util {
 
@@ -60,6 +61,27 @@ constexpr R fallback_for_caught(CaughtKind kind, std::string_view command) {
         return R{};  // VkBool32: VK_FALSE; PFN_vkVoidFunction: nullptr
     }
 }
+
+// Runs `undo` when the scope is left by an exception, and only then: for what a create command
+// made before something below it threw (the driver's object, the layer's record), which the
+// guard's catch cannot see. Normal returns clean up as they always did.
+template <typename Undo>
+class UndoOnUnwind {
+  public:
+    explicit UndoOnUnwind(Undo undo)
+        : undo_(std::move(undo)), exceptions_(std::uncaught_exceptions()) {}
+    ~UndoOnUnwind() {
+        if (std::uncaught_exceptions() > exceptions_) {
+            undo_();
+        }
+    }
+    UndoOnUnwind(const UndoOnUnwind&) = delete;
+    UndoOnUnwind& operator=(const UndoOnUnwind&) = delete;
+
+  private:
+    Undo undo_;
+    int exceptions_;
+};
 
 template <CommandName Name, auto Fn>
 struct AbiGuard;

@@ -93,5 +93,39 @@ TEST(AbiGuard, TheFirstExceptionOfAnEntryPointIsLoggedOnce) {
     EXPECT_EQ(log.find("vkCreateLogged", first + 1), std::string::npos) << log;
 }
 
+int g_undone = 0;
+
+VkResult create_that_throws_after_making(VkDevice /*device*/, uint32_t* out) {
+    const UndoOnUnwind undo([] { ++g_undone; });
+    *out = 1;  // made something
+    throw std::bad_alloc();
+}
+
+VkResult create_that_fails_or_succeeds(VkDevice /*device*/, uint32_t* out) {
+    const UndoOnUnwind undo([] { ++g_undone; });
+    return *out == 0 ? VK_ERROR_OUT_OF_DEVICE_MEMORY : VK_SUCCESS;
+}
+
+TEST(UndoOnUnwind, RunsWhenAnExceptionLeavesTheScopeAndOnlyThen) {
+    g_undone = 0;
+    uint32_t out = 0;
+    EXPECT_EQ(
+        (AbiGuard<"vkCreateUndone", &create_that_throws_after_making>::call(VK_NULL_HANDLE, &out)),
+        VK_ERROR_OUT_OF_HOST_MEMORY);
+    EXPECT_EQ(g_undone, 1);
+    out = 0;
+    EXPECT_EQ(create_that_fails_or_succeeds(VK_NULL_HANDLE, &out), VK_ERROR_OUT_OF_DEVICE_MEMORY);
+    out = 1;
+    EXPECT_EQ(create_that_fails_or_succeeds(VK_NULL_HANDLE, &out), VK_SUCCESS);
+    EXPECT_EQ(g_undone, 1);  // returns, failed or not, are the function's own business
+    // Inside a handler of another exception, a scope that returns normally still does nothing.
+    try {
+        throw std::runtime_error("outer");
+    } catch (const std::runtime_error&) {
+        EXPECT_EQ(create_that_fails_or_succeeds(VK_NULL_HANDLE, &out), VK_SUCCESS);
+    }
+    EXPECT_EQ(g_undone, 1);
+}
+
 }  // namespace
 }  // namespace sb::util
