@@ -490,8 +490,8 @@ case_leak_control() {
   verdict "$name" "$p"
 }
 
-# vkCreateSwapchainKHR under injected failure (the app's --inject-failures): its allocation
-# callbacks failing the Nth call, N = 1, 2, ... until creation succeeds, must give
+# vkCreateDevice, then vkCreateSwapchainKHR, under injected failure (the app's
+# --inject-failures): their allocation callbacks failing the Nth call, N = 1, 2, ... until creation succeeds, must give
 # VK_ERROR_OUT_OF_HOST_MEMORY each time and leave no fd, syncobj or allocation behind; the
 # successful one must have allocated through them and given everything back. Then the layer's
 # first thread start fails (SYNCBRIDGE_TEST_FAIL_THREAD_START=1: the hand-over thread for wait,
@@ -508,13 +508,14 @@ case_injected_failures() { # STRATEGY
   out=$(<"$current_log.app.out")
   failed_attempts=$(grep -c '^inject: alloc N=[0-9]* result=-1 ' "$current_log.app.out")
   [ "$failed_attempts" -gt 1 ] || p="$p only $failed_attempts allocation failures injected;"
-  [[ $out == *"attempts failed cleanly, then success"* ]] || p="$p the allocation loop did not end in success;"
+  [[ $out == *"inject: device allocation failures: "*" attempts failed cleanly, then success"* ]] || p="$p the device allocation loop did not end in success;"
+  [[ $out == *"inject: allocation failures: "*" attempts failed cleanly, then success"* ]] || p="$p the swapchain allocation loop did not end in success;"
   [[ $out == *"inject: thread result=-1 "* ]] || p="$p the failed thread start did not fail vkCreateSwapchainKHR with OUT_OF_HOST_MEMORY;"
   [ "$1" = wait ] && expected_thread=sb-hand-over
   thread_logs=$(grep -c "pthread_create ($expected_thread)" "$current_log.app.err")
   [ "$thread_logs" = 1 ] || p="$p the failed start of $expected_thread logged $thread_logs times, expected once;"
   verdict "$name" "$p"
-  say "     $failed_attempts failed creations; $(grep '^inject: alloc N=.* result=0 ' "$current_log.app.out"); $(grep '^inject: thread' "$current_log.app.out"); open fds: ${results[fds]-}"
+  say "     $(grep '^inject: device N=.* result=0 ' "$current_log.app.out"); $failed_attempts failed swapchain creations; $(grep '^inject: alloc N=.* result=0 ' "$current_log.app.out"); $(grep '^inject: thread' "$current_log.app.out"); open fds: ${results[fds]-}"
 }
 
 # Explicit sync offered, and SYNCBRIDGE_WAYLAND_SYNC=auto (the default) must take it; =implicit

@@ -187,6 +187,67 @@ bool check_allocation_failures(const Gpu& gpu, const Options& options, VkExtent2
     return false;
 }
 
+// A second device, made as Gpu makes its own (one queue, VK_KHR_swapchain), with `alloc`.
+VkResult create_device(const Gpu& gpu, const VkAllocationCallbacks* alloc, VkDevice* device) {
+    const float priority = 1.0f;
+    VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+    queue_info.queueFamilyIndex = gpu.queue_family();
+    queue_info.queueCount = 1;
+    queue_info.pQueuePriorities = &priority;
+    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
+    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+    info.queueCreateInfoCount = 1;
+    info.pQueueCreateInfos = &queue_info;
+    info.enabledExtensionCount = 1;
+    info.ppEnabledExtensionNames = extensions;
+    return vkCreateDevice(gpu.physical_device(), &info, alloc, device);
+}
+
+// vkCreateDevice (the loader, the layer and the driver below it) with its allocation callbacks
+// failing the Nth call, N = 1, 2, ... until it succeeds: OUT_OF_HOST_MEMORY each time, nothing
+// left; the device that succeeds frees everything it took at vkDestroyDevice.
+bool check_device_allocation_failures(const Gpu& gpu) {
+    for (unsigned n = 1; n <= kMaxFailAt; ++n) {
+        const Resources before = Resources::now();
+        CountingAllocator allocator(n);
+        VkDevice device = VK_NULL_HANDLE;
+        const VkResult r = create_device(gpu, allocator.callbacks(), &device);
+        if (r == VK_SUCCESS) {
+            const unsigned calls = allocator.calls();
+            vkDestroyDevice(device, allocator.callbacks());
+            const Resources after = Resources::now();
+            std::printf("inject: device N=%u result=0 calls=%u live_after_destroy=%zu\n", n, calls,
+                        allocator.live());
+            if (n == 1 || allocator.live() != 0 || !(after == before)) {
+                std::printf(
+                    "inject: FAIL the successful device: %u calls through the callbacks "
+                    "(want > 0), %zu still allocated, fds %d -> %d\n",
+                    calls, allocator.live(), before.fds.value_or(-1), after.fds.value_or(-1));
+                return false;
+            }
+            std::printf(
+                "inject: device allocation failures: %u attempts failed cleanly, then "
+                "success\n",
+                n - 1);
+            return true;
+        }
+        const Resources after = Resources::now();
+        std::printf("inject: device N=%u result=%d calls=%u failed=%u live=%zu fds=%d->%d\n", n, r,
+                    allocator.calls(), allocator.failed(), allocator.live(),
+                    before.fds.value_or(-1), after.fds.value_or(-1));
+        if (r != VK_ERROR_OUT_OF_HOST_MEMORY || allocator.failed() != 1 || allocator.live() != 0 ||
+            !(after == before)) {
+            std::printf(
+                "inject: FAIL device at N=%u (want VK_ERROR_OUT_OF_HOST_MEMORY after the "
+                "injected failure, nothing left allocated, no fd growth)\n",
+                n);
+            return false;
+        }
+    }
+    std::printf("inject: FAIL no device within %u allocations\n", kMaxFailAt);
+    return false;
+}
+
 // The first thread the layer starts during vkCreateSwapchainKHR fails to start.
 bool check_thread_start_failure(const Gpu& gpu, const Options& options, VkExtent2D wanted) {
     // The one place the app knows of the layer: its test switch, set only around this call.
@@ -215,7 +276,8 @@ bool check_thread_start_failure(const Gpu& gpu, const Options& options, VkExtent
 }  // namespace
 
 bool check_injected_failures(const Gpu& gpu, const Options& options, VkExtent2D wanted) {
-    return check_allocation_failures(gpu, options, wanted) &&
+    return check_device_allocation_failures(gpu) &&
+           check_allocation_failures(gpu, options, wanted) &&
            check_thread_start_failure(gpu, options, wanted);
 }
 

@@ -1,6 +1,6 @@
-// --inject-failures: vkCreateSwapchainKHR under failure, before the ordinary run. Whatever
-// implements the swapchain must answer a failing allocation callback or thread start with an
-// error (VK_ERROR_OUT_OF_HOST_MEMORY for memory), never a crash, and leave nothing behind: no
+// --inject-failures: vkCreateDevice and vkCreateSwapchainKHR under failure, before the ordinary
+// run. Whatever implements them must answer a failing allocation callback or thread start with
+// an error (VK_ERROR_OUT_OF_HOST_MEMORY for memory), never a crash, and leave nothing behind: no
 // fd, no DRM syncobj, no allocation through the callbacks.
 #pragma once
 
