@@ -10,6 +10,7 @@
 #include "bridge/export_probe.hpp"
 #include "bridge/kernel_support.hpp"
 #include "dispatch/chain.hpp"
+#include "util/abi_guard.hpp"
 #include "util/log.hpp"
 #include "util/switches.hpp"
 
@@ -222,6 +223,17 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
     if (data == nullptr) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    // On an exception (the guard reports it): the record, and the device if the driver made it.
+    VkDevice made = VK_NULL_HANDLE;
+    const util::UndoOnUnwind undo([&next, &made, alloc, data] {
+        if (made != VK_NULL_HANDLE) {
+            data->transfers.reset();
+            auto destroy = reinterpret_cast<PFN_vkDestroyDevice>(
+                next->get_device_proc_addr(made, "vkDestroyDevice"));
+            destroy(made, alloc);
+        }
+        util::host_delete(alloc, data);
+    });
     data->strategy = pd_info.choice.strategy;
     data->layer_allocates = layer_allocates_memory(pd_info.caps);
     data->acquire_imports_reads =
@@ -262,6 +274,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateDevice(VkPhysicalDevice pd, const VkDeviceC
         util::host_delete(alloc, data);
         return result;
     }
+    made = *device;
     data->handle = *device;
     data->physical_device = pd;
     data->instance = inst;

@@ -7,6 +7,7 @@
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
 #include "dispatch/chain.hpp"
+#include "util/abi_guard.hpp"
 #include "util/log.hpp"
 #include "util/switches.hpp"
 
@@ -120,6 +121,16 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
     if (data == nullptr) {
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    // On an exception (the guard reports it): the record, and the instance if the driver made it.
+    VkInstance made = VK_NULL_HANDLE;
+    const util::UndoOnUnwind undo([&next, &made, alloc, data] {
+        if (made != VK_NULL_HANDLE) {
+            auto destroy = reinterpret_cast<PFN_vkDestroyInstance>(
+                next->get_instance_proc_addr(made, "vkDestroyInstance"));
+            destroy(made, alloc);
+        }
+        util::host_delete(alloc, data);
+    });
     const uint32_t app_version =
         info->pApplicationInfo != nullptr && info->pApplicationInfo->apiVersion != 0
             ? info->pApplicationInfo->apiVersion
@@ -143,6 +154,7 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateInstance(const VkInstanceCreateInfo* info,
         util::host_delete(alloc, data);
         return result;
     }
+    made = *instance;
     data->handle = *instance;
     data->alloc = util::SavedAllocator(alloc);
     data->app_api_version = app_version;

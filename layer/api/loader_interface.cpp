@@ -4,6 +4,7 @@
 
 #include "api/entry_points.hpp"
 #include "api/state.hpp"
+#include "util/abi_guard.hpp"
 #ifdef SYNCBRIDGE_WSI_X11
 #include "api/x11_surfaces.hpp"
 #endif
@@ -16,11 +17,18 @@ struct Intercept {
     PFN_vkVoidFunction fn;
 };
 
-// `fn` is pasted into a string and named as a function: it cannot be parenthesised.
+// Every entry point the loader gets is guarded: nothing the layer calls can throw into the app
+// (util/abi_guard.hpp). `fn` is pasted into a string and named as a function: it cannot be
+// parenthesised.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define SB_INTERCEPT(fn)                                    \
-    Intercept {                                             \
-        "vk" #fn, reinterpret_cast<PFN_vkVoidFunction>(&fn) \
+#define SB_GUARDED(name, fn) reinterpret_cast<PFN_vkVoidFunction>(&util::AbiGuard<name, &fn>::call)
+#define SB_INTERCEPT(fn)                   \
+    Intercept {                            \
+        "vk" #fn, SB_GUARDED("vk" #fn, fn) \
+    }
+#define SB_INTERCEPT_AS(name, fn)  \
+    Intercept {                    \
+        name, SB_GUARDED(name, fn) \
     }
 
 // Instance-level intercepts (GetInstanceProcAddr only).
@@ -73,8 +81,8 @@ const Intercept kWsiDeviceIntercepts[] = {
 // VkBindImageMemorySwapchainInfoKHR), with the handle-taking commands below.
 const Intercept kSwapchainStructIntercepts[] = {
     SB_INTERCEPT(CreateImage),
-    {"vkBindImageMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
-    {"vkBindImageMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
+    SB_INTERCEPT_AS("vkBindImageMemory2", BindImageMemory2),
+    SB_INTERCEPT_AS("vkBindImageMemory2KHR", BindImageMemory2),
 };
 
 // Commands that take a handle of any type: a layer-owned swapchain's must not reach the driver.
@@ -95,8 +103,8 @@ const Intercept kQueueIntercepts[] = {
     SB_INTERCEPT(QueueSubmit),
     SB_INTERCEPT(QueueBindSparse),
     SB_INTERCEPT(QueueWaitIdle),
-    {"vkQueueSubmit2", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
-    {"vkQueueSubmit2KHR", reinterpret_cast<PFN_vkVoidFunction>(&QueueSubmit2)},
+    SB_INTERCEPT_AS("vkQueueSubmit2", QueueSubmit2),
+    SB_INTERCEPT_AS("vkQueueSubmit2KHR", QueueSubmit2),
 };
 
 // Foreign-transfer intercepts: only devices that bridge them (DeviceData::transfers) get them.
@@ -115,15 +123,17 @@ const Intercept kTransferIntercepts[] = {
     SB_INTERCEPT(ResetCommandBuffer),
     SB_INTERCEPT(CmdPipelineBarrier),
     SB_INTERCEPT(CmdExecuteCommands),
-    {"vkBindBufferMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindBufferMemory2)},
-    {"vkBindBufferMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindBufferMemory2)},
-    {"vkBindImageMemory2", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
-    {"vkBindImageMemory2KHR", reinterpret_cast<PFN_vkVoidFunction>(&BindImageMemory2)},
-    {"vkCmdPipelineBarrier2", reinterpret_cast<PFN_vkVoidFunction>(&CmdPipelineBarrier2)},
-    {"vkCmdPipelineBarrier2KHR", reinterpret_cast<PFN_vkVoidFunction>(&CmdPipelineBarrier2)},
+    SB_INTERCEPT_AS("vkBindBufferMemory2", BindBufferMemory2),
+    SB_INTERCEPT_AS("vkBindBufferMemory2KHR", BindBufferMemory2),
+    SB_INTERCEPT_AS("vkBindImageMemory2", BindImageMemory2),
+    SB_INTERCEPT_AS("vkBindImageMemory2KHR", BindImageMemory2),
+    SB_INTERCEPT_AS("vkCmdPipelineBarrier2", CmdPipelineBarrier2),
+    SB_INTERCEPT_AS("vkCmdPipelineBarrier2KHR", CmdPipelineBarrier2),
 };
 
+#undef SB_INTERCEPT_AS
 #undef SB_INTERCEPT
+#undef SB_GUARDED
 // NOLINTEND(bugprone-macro-parentheses)
 
 PFN_vkVoidFunction find_intercept(const Intercept* begin, const Intercept* end, const char* name) {
@@ -251,8 +261,10 @@ vkNegotiateLoaderLayerInterfaceVersion(VkNegotiateLayerInterface* version) {
         return VK_ERROR_INITIALIZATION_FAILED;
     }
     version->loaderLayerInterfaceVersion = 2;
-    version->pfnGetInstanceProcAddr = sb::api::GetInstanceProcAddr;
-    version->pfnGetDeviceProcAddr = sb::api::GetDeviceProcAddr;
+    version->pfnGetInstanceProcAddr =
+        &sb::util::AbiGuard<"vkGetInstanceProcAddr", &sb::api::GetInstanceProcAddr>::call;
+    version->pfnGetDeviceProcAddr =
+        &sb::util::AbiGuard<"vkGetDeviceProcAddr", &sb::api::GetDeviceProcAddr>::call;
     version->pfnGetPhysicalDeviceProcAddr = nullptr;
     return VK_SUCCESS;
 }

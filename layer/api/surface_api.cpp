@@ -11,6 +11,7 @@
 
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
+#include "util/abi_guard.hpp"
 #include "util/log.hpp"
 #include "wsi/formats.hpp"
 
@@ -176,9 +177,15 @@ VkResult adopt_surface(InstanceData& inst, VkInstance instance,
         *surface = VK_NULL_HANDLE;
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
+    const VkSurfaceKHR made = *surface;
+    // Freed, with the driver's surface, if an exception passes (the guard reports it).
+    const util::UndoOnUnwind undo([&inst, instance, made, alloc, data] {
+        util::host_delete(alloc, data);
+        inst.next.DestroySurfaceKHR(instance, made, alloc);
+    });
     data->window_system = std::move(window_system);
-    data->handle = *surface;
-    surfaces().insert(reinterpret_cast<const void*>(*surface), data);
+    data->handle = made;
+    surfaces().insert(reinterpret_cast<const void*>(made), data);
     return VK_SUCCESS;
 }
 

@@ -9,6 +9,7 @@
 #include "api/entry_points.hpp"
 #include "api/wsi_state.hpp"
 #include "dispatch/chain.hpp"
+#include "util/abi_guard.hpp"
 #include "util/log.hpp"
 #include "util/scratch_array.hpp"
 #include "wsi/formats.hpp"
@@ -90,6 +91,9 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
         return VK_ERROR_OUT_OF_HOST_MEMORY;
     }
     data->device = &dev;
+    // `data` is the one thing here that no destructor owns: freed if an exception passes, which
+    // the entry point's guard (util/abi_guard.hpp) then turns into the call's result.
+    const util::UndoOnUnwind undo([alloc, data] { destroy_layer_swapchain(alloc, data); });
     VkResult r = create_private_data_anchor(dev, alloc, &data->private_data_anchor);
     if (r == VK_SUCCESS) {
         r = wsi::Swapchain::create(device_context(dev), *surface->window_system, config, alloc,
@@ -99,8 +103,8 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
         destroy_layer_swapchain(alloc, data);
         return r;
     }
-    *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
     swapchains().insert(data, data);
+    *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
     // The strategy stays last: tests/wsi/swapchain_in_vm.sh reads it from the end of the line.
     SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, %s memory, strategy %s",
            static_cast<void*>(data), config.extent.width, config.extent.height, config.image_count,

@@ -7,6 +7,7 @@
 #include <vulkan/vulkan.h>
 
 #include "api/x11_surfaces.hpp"
+#include "util/abi_guard.hpp"
 
 namespace sb::api {
 namespace {
@@ -40,11 +41,14 @@ VKAPI_ATTR VkBool32 VKAPI_CALL GetPhysicalDeviceXlibPresentationSupportKHR(VkPhy
 }  // namespace
 
 PFN_vkVoidFunction xlib_create_surface_entry() {
-    return reinterpret_cast<PFN_vkVoidFunction>(&CreateXlibSurfaceKHR);
+    return reinterpret_cast<PFN_vkVoidFunction>(
+        &util::AbiGuard<"vkCreateXlibSurfaceKHR", &CreateXlibSurfaceKHR>::call);
 }
 
 PFN_vkVoidFunction xlib_presentation_support_entry() {
-    return reinterpret_cast<PFN_vkVoidFunction>(&GetPhysicalDeviceXlibPresentationSupportKHR);
+    return reinterpret_cast<PFN_vkVoidFunction>(
+        &util::AbiGuard<"vkGetPhysicalDeviceXlibPresentationSupportKHR",
+                        &GetPhysicalDeviceXlibPresentationSupportKHR>::call);
 }
 
 }  // namespace sb::api

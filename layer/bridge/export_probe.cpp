@@ -6,6 +6,7 @@
 #include "bridge/fence_transfer.hpp"
 #include "kernel/sync_file.hpp"
 #include "util/host_alloc.hpp"
+#include "util/thread.hpp"
 
 namespace sb::bridge {
 namespace {
@@ -151,7 +152,16 @@ ExportProbe probe_sync_fd_export(const dispatch::DeviceTable& next, VkDevice dev
     // The export runs on a thread of its own: a blocking driver returns only after the event.
     std::packaged_task<Exported()> task([&objects] { return export_carrier(objects); });
     std::future<Exported> exported = task.get_future();
-    std::thread exporter(std::move(task));
+    std::thread exporter;
+    if (const int failed = util::start_thread(
+            "sb-export-probe", [&task] { task(); }, &exporter);
+        failed != 0) {
+        // The batch is released and drained by ~ProbeObjects; the device is set up without
+        // knowing how its export behaves (as when the probe's objects cannot be made).
+        probe.detail = "could not start the probe's thread: " +
+                       kernel::Error{failed, "pthread_create"}.describe();
+        return probe;
+    }
     const bool returned_early = exported.wait_for(blocking_threshold) == std::future_status::ready;
     (void)next.SetEvent(device, objects.event);
     exporter.join();

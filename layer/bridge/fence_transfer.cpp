@@ -38,12 +38,12 @@ VkResult import_into_fence(const dispatch::DeviceTable& next, VkDevice device, k
 }  // namespace
 
 VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice device,
-                                     VkSemaphore* semaphore) {
+                                     VkSemaphore* semaphore, const VkAllocationCallbacks* alloc) {
     VkExportSemaphoreCreateInfo export_info{VK_STRUCTURE_TYPE_EXPORT_SEMAPHORE_CREATE_INFO};
     export_info.handleTypes = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_SYNC_FD_BIT;
     VkSemaphoreCreateInfo create{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
     create.pNext = &export_info;
-    return next.CreateSemaphore(device, &create, nullptr, semaphore);
+    return next.CreateSemaphore(device, &create, alloc, semaphore);
 }
 
 VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,

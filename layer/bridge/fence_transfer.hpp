@@ -19,7 +19,8 @@ namespace sb::bridge {
 
 // A binary semaphore whose payload can be exported as a SYNC_FD: export_render_done's carrier.
 VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice device,
-                                     VkSemaphore* semaphore);
+                                     VkSemaphore* semaphore,
+                                     const VkAllocationCallbacks* alloc = nullptr);
 
 // Submits to `queue` a batch that waits for `waits` and signals `carrier` (from
 // create_exportable_semaphore), then exports the carrier's payload as a sync_file. Exporting a

@@ -1,12 +1,13 @@
 #include "bridge/hand_over_thread.hpp"
 
-#include <pthread.h>
+#include "util/thread.hpp"
 
 namespace sb::bridge {
 
 HandOverThread::HandOverThread(HandOver hand_over, std::chrono::nanoseconds timeout)
-    : hand_over_(std::move(hand_over)), timeout_(timeout), thread_([this] { run(); }) {
-    (void)pthread_setname_np(thread_.native_handle(), "sb-hand-over");
+    : hand_over_(std::move(hand_over)), timeout_(timeout) {
+    start_error_ = util::start_thread(
+        "sb-hand-over", [this] { run(); }, &thread_);
 }
 
 HandOverThread::~HandOverThread() {
@@ -15,7 +16,9 @@ HandOverThread::~HandOverThread() {
         stopping_ = true;
     }
     changed_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 void HandOverThread::enqueue(uint32_t image, Wait wait) {

@@ -31,6 +31,7 @@ class HandOverThread {
     // Called on the thread with the wait's outcome.
     using HandOver = std::function<void(uint32_t image, HandOverOutcome outcome)>;
 
+    // Starts the thread; start_error() says whether that failed.
     HandOverThread(HandOver hand_over, std::chrono::nanoseconds timeout);
     // Stops the thread: the item being waited for finishes its wait, the rest are cancelled.
     ~HandOverThread();
@@ -41,6 +42,9 @@ class HandOverThread {
     // Blocks until every queued item has been handed over (or cancelled).
     void drain();
     [[nodiscard]] size_t pending() const;
+    // 0 once the thread runs, else the errno that kept it from starting (util/thread.hpp): then
+    // nothing may be enqueued, and the owner reports the failure.
+    [[nodiscard]] int start_error() const { return start_error_; }
 
   private:
     struct Item {
@@ -56,6 +60,7 @@ class HandOverThread {
     std::deque<Item> queue_;
     bool busy_ = false;
     bool stopping_ = false;
+    int start_error_ = 0;
     std::thread thread_;  // last: starts once everything above exists
 };
 

@@ -24,6 +24,9 @@ constexpr std::array kSwitches{
                "one allocation per instance is leaked (the leak checker's control)", true},
     SwitchInfo{Switch::test_no_syncobj_eventfd, "SYNCBRIDGE_TEST_NO_SYNCOBJ_EVENTFD", "1",
                "explicit sync polls release points as before Linux 6.6 (no syncobj eventfd)", true},
+    SwitchInfo{Switch::test_fail_thread_start, "SYNCBRIDGE_TEST_FAIL_THREAD_START", "N",
+               "the Nth thread the layer starts while this is set fails to start (as EAGAIN)",
+               true},
 };
 
 constexpr bool in_enum_order() {

@@ -17,6 +17,7 @@ enum class Switch {
     test_disable_fence_transfer,  // SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER
     test_leak,                    // SYNCBRIDGE_TEST_LEAK
     test_no_syncobj_eventfd,      // SYNCBRIDGE_TEST_NO_SYNCOBJ_EVENTFD
+    test_fail_thread_start,       // SYNCBRIDGE_TEST_FAIL_THREAD_START
 };
 
 struct SwitchInfo {

@@ -95,17 +95,18 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     chain->unimported_reads_.resize(config.image_count);
     if (!chain->presents_on_thread()) {
         if (VkResult r = bridge::create_exportable_semaphore(*device.next, device.device,
-                                                             &chain->render_done_carrier_);
+                                                             &chain->render_done_carrier_, alloc);
             r != VK_SUCCESS) {
             return r;
         }
     }
     if (device.strategy == bridge::Strategy::userspace_wait && device.acquire_imports_reads) {
+        // Room first: a semaphore made is always owned by the list.
+        chain->reads_carriers_.reserve(config.image_count);
         for (uint32_t i = 0; i < config.image_count; ++i) {
             VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
             VkSemaphore semaphore = VK_NULL_HANDLE;
-            if (VkResult r =
-                    device.next->CreateSemaphore(device.device, &info, nullptr, &semaphore);
+            if (VkResult r = device.next->CreateSemaphore(device.device, &info, alloc, &semaphore);
                 r != VK_SUCCESS) {
                 return r;
             }
@@ -114,7 +115,7 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
     }
     if (chain->presents_on_thread()) {
         Swapchain* self = chain.get();
-        chain->hand_over_thread_ = std::make_unique<bridge::HandOverThread>(
+        chain->hand_over_thread_.reset(new (std::nothrow) bridge::HandOverThread(
             [self](uint32_t index, bridge::HandOverOutcome outcome) {
                 if (outcome == bridge::HandOverOutcome::ready) {
                     (void)self->hand_over(index);
@@ -123,7 +124,15 @@ VkResult Swapchain::create(const DeviceContext& device, Surface& surface,
                     self->on_lost();
                 }
             },
-            config.render_timeout);
+            config.render_timeout));
+        if (!chain->hand_over_thread_) {
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        }
+        if (const int failed = chain->hand_over_thread_->start_error(); failed != 0) {
+            SB_LOG(error, "swapchain: cannot start the hand-over thread: %s",
+                   kernel::Error{failed, "pthread_create (sb-hand-over)"}.describe().c_str());
+            return VK_ERROR_OUT_OF_HOST_MEMORY;
+        }
     }
     if (VkResult r = chain->connect_consumer(surface, buffers); r != VK_SUCCESS) {
         return r;
@@ -150,10 +159,10 @@ Swapchain::~Swapchain() {
     }
     destroy_images();
     if (render_done_carrier_ != VK_NULL_HANDLE) {
-        device_.next->DestroySemaphore(device_.device, render_done_carrier_, nullptr);
+        device_.next->DestroySemaphore(device_.device, render_done_carrier_, alloc_.get());
     }
     for (VkSemaphore semaphore : reads_carriers_) {
-        device_.next->DestroySemaphore(device_.device, semaphore, nullptr);
+        device_.next->DestroySemaphore(device_.device, semaphore, alloc_.get());
     }
 }
 

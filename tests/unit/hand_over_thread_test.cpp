@@ -1,5 +1,7 @@
 #include "bridge/hand_over_thread.hpp"
 
+#include <stdlib.h>
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +12,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "util/switches.hpp"
+#include "util/thread.hpp"
 
 namespace sb::bridge {
 namespace {
@@ -98,6 +103,23 @@ TEST(HandOverThread, TheThreadIsNamedForItsRole) {
         named += name == "sb-hand-over" ? 1 : 0;
     }
     EXPECT_EQ(named, 1);
+}
+
+TEST(HandOverThread, AThreadThatCannotStartSaysSoAndGoesAwayQuietly) {
+    const char* fail = util::switch_info(util::Switch::test_fail_thread_start).name;
+    util::reset_thread_start_count_for_test();
+    ::setenv(fail, "1", 1);
+    Record record;
+    {
+        HandOverThread thread(record.callback(), 1s);
+        ::unsetenv(fail);
+        EXPECT_EQ(thread.start_error(), EAGAIN);
+        thread.drain();  // nothing queued: returns at once
+    }
+    EXPECT_TRUE(record.handed.empty());
+    HandOverThread started(record.callback(), 1s);
+    EXPECT_EQ(started.start_error(), 0);
+    util::reset_thread_start_count_for_test();
 }
 
 }  // namespace

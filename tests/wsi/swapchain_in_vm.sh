@@ -6,7 +6,8 @@
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize, 12 clients on one
-#          compositor), fds (1000 frames, 100
+#          compositor), failures (vkCreateSwapchainKHR under injected allocation and
+#          thread-start failures), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
@@ -489,6 +490,34 @@ case_leak_control() {
   verdict "$name" "$p"
 }
 
+# vkCreateDevice, then vkCreateSwapchainKHR, under injected failure (the app's
+# --inject-failures): their allocation callbacks failing the Nth call, N = 1, 2, ... until creation succeeds, must give
+# VK_ERROR_OUT_OF_HOST_MEMORY each time and leave no fd, syncobj or allocation behind; the
+# successful one must have allocated through them and given everything back. Then the layer's
+# first thread start fails (SYNCBRIDGE_TEST_FAIL_THREAD_START=1: the hand-over thread for wait,
+# the Wayland event thread for import): an error, logged once, nothing left. Then 60 ordinary
+# frames. The app's own checks are the controls: each failing N must have reached its injected
+# failure, and the thread case fails if creation succeeds.
+case_injected_failures() { # STRATEGY
+  local name="injected-failures-$1"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
+    --inject-failures --frames 60 --width 64 --height 64 --present-mode mailbox --fd-check \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p out failed_attempts thread_logs expected_thread=sb-wayland
+  p=$(frames_problems "$1" 60)
+  out=$(<"$current_log.app.out")
+  failed_attempts=$(grep -c '^inject: alloc N=[0-9]* result=-1 ' "$current_log.app.out")
+  [ "$failed_attempts" -gt 1 ] || p="$p only $failed_attempts allocation failures injected;"
+  [[ $out == *"inject: device allocation failures: "*" attempts failed cleanly, then success"* ]] || p="$p the device allocation loop did not end in success;"
+  [[ $out == *"inject: allocation failures: "*" attempts failed cleanly, then success"* ]] || p="$p the swapchain allocation loop did not end in success;"
+  [[ $out == *"inject: thread result=-1 "* ]] || p="$p the failed thread start did not fail vkCreateSwapchainKHR with OUT_OF_HOST_MEMORY;"
+  [ "$1" = wait ] && expected_thread=sb-hand-over
+  thread_logs=$(grep -c "pthread_create ($expected_thread)" "$current_log.app.err")
+  [ "$thread_logs" = 1 ] || p="$p the failed start of $expected_thread logged $thread_logs times, expected once;"
+  verdict "$name" "$p"
+  say "     $(grep '^inject: device N=.* result=0 ' "$current_log.app.out"); $failed_attempts failed swapchain creations; $(grep '^inject: alloc N=.* result=0 ' "$current_log.app.out"); $(grep '^inject: thread' "$current_log.app.out"); open fds: ${results[fds]-}"
+}
+
 # Explicit sync offered, and SYNCBRIDGE_WAYLAND_SYNC=auto (the default) must take it; =implicit
 # must not (the compositor then checks implicit-sync frames: none explicit).
 case_sync_choice() { # auto|implicit
@@ -554,6 +583,11 @@ case "$group" in
       case_clients "$strategy"
     done
     ;;
+  failures)
+    for strategy in import wait; do
+      case_injected_failures "$strategy"
+    done
+    ;;
   fds)
     for strategy in import wait; do
       case_fd_growth "$strategy"
@@ -593,6 +627,7 @@ case "$group" in
       case_fd_growth "$strategy"
       case_recreate "$strategy"
       case_polled mailbox "$strategy"
+      case_injected_failures "$strategy"
     done
     if [ "$driver" = gpusim ]; then
       case_polled fifo import

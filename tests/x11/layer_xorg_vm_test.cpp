@@ -404,6 +404,52 @@ TEST_F(XorgErrors, NothingGrowsOverFramesAndRecreations) {
         fds, fds_after_frames, threads, thread_count(), v.presents, v.pixmaps_live);
 }
 
+// The X11 presenter's thread cannot start (SYNCBRIDGE_TEST_FAIL_THREAD_START=1, set before the
+// second swapchain: the first thread the layer starts after it is that swapchain's sb-x11):
+// vkCreateSwapchainKHR gives VK_ERROR_OUT_OF_HOST_MEMORY, the app goes on, nothing is left
+// behind (the pixmaps made for it are freed), and the next app's swapchain presents as usual.
+TEST_F(XorgErrors, AThreadThatCannotStartFailsTheSwapchainAndTheNextOneWorks) {
+    const char* kFailThreadStart = "SYNCBRIDGE_TEST_FAIL_THREAD_START";
+    const size_t before = line_count(report_);
+    auto window = AppWindow::open(display_, 64, 48);
+    ASSERT_NE(window, nullptr);
+    const int fds = open_fd_count();
+    const int threads = thread_count();
+    Answers failed;
+    {
+        XcbApp app(*window, app_layers());
+        RunPlan plan{5, VK_PRESENT_MODE_MAILBOX_KHR, 2, {}};
+        plan.before_frame = [&](uint32_t frame) {
+            if (frame == 4) {  // the first swapchain's last frame
+                ::setenv(kFailThreadStart, "1", 1);
+            }
+        };
+        failed = app.run(plan);
+        ::unsetenv(kFailThreadStart);
+    }
+    const int fds_after_failure = open_fd_count();
+    Answers next;
+    {
+        XcbApp app(*window, app_layers());
+        next = app.run(RunPlan{10, VK_PRESENT_MODE_MAILBOX_KHR, 1, {}});
+    }
+    // The control is the first expectation: a swapchain made as usual would have presented 10.
+    EXPECT_EQ(failed.last_result, VK_ERROR_OUT_OF_HOST_MEMORY);
+    EXPECT_EQ(failed.frames_presented, 5U);
+    EXPECT_EQ(next.frames_presented, 10U) << "VkResult " << next.last_result;
+    EXPECT_EQ(fds_after_failure, fds);
+    EXPECT_EQ(settled_thread_count(threads), threads);
+    window.reset();
+    const Verdict v = verdict_after(report_, before, std::chrono::seconds(5)).value_or(Verdict{});
+    EXPECT_EQ(v.presents, 15U);
+    EXPECT_EQ(v.pixmaps_live, 0U) << "pixmaps the layer never freed";
+    std::printf(
+        "[x11] thread start failed at the second swapchain: VkResult %d after %u frames; the "
+        "next app presented %u; fds %d -> %d, threads %d -> %d, pixmaps left %u\n",
+        failed.last_result, failed.frames_presented, next.frames_presented, fds, fds_after_failure,
+        threads, thread_count(), v.pixmaps_live);
+}
+
 // The frame-pacing rows for X11 (tools/bench/frame-pacing-x11 runs it; a benchmark, not a
 // test, so disabled by default): frames per second and the CPU time inside acquire and present,
 // syncbridge's strategies beside the driver's own WSI, on Xorg directly (no observer).

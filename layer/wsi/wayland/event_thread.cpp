@@ -1,15 +1,13 @@
 #include "wsi/wayland/event_thread.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
-#include <system_error>
 
+#include "util/thread.hpp"
 #include "wsi/wayland/event_pump.hpp"
 
 namespace sb::wsi::wayland {
@@ -35,22 +33,12 @@ kernel::Result<std::unique_ptr<EventThread>> EventThread::start(wl_display* disp
     if (!thread) {
         return kernel::Error{ENOMEM, "EventThread"};
     }
-    // The thread inherits the creator's signal mask: block everything there, so that the app's
-    // asynchronous signals are never handled on a thread it does not know about.
-    sigset_t all;
-    sigset_t previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);
-    int started = 0;
-    try {
-        EventThread* self = thread.get();
-        thread->thread_ = std::thread([self] { self->run(); });
-    } catch (const std::system_error& e) {
-        started = e.code().value();
-    }
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    if (started != 0) {
-        return kernel::Error{started, "std::thread (sb-wayland)"};
+    // Signals blocked, failure an errno (util/thread.hpp).
+    EventThread* self = thread.get();
+    if (const int failed = util::start_thread(
+            "sb-wayland", [self] { self->run(); }, &thread->thread_);
+        failed != 0) {
+        return kernel::Error{failed, "pthread_create (sb-wayland)"};
     }
     return thread;
 }
@@ -70,8 +58,6 @@ void EventThread::wake() {
 }
 
 void EventThread::run() {
-    // Named from inside: the name is there before the first listener can run.
-    (void)pthread_setname_np(pthread_self(), "sb-wayland");
     const auto timeout = poll_.count() > 0 ? std::min(poll_, kPollTimeout) : kPollTimeout;
     while (!stopping_.load()) {
         switch (pump_queue(display_, queue_, wake_.get(), timeout)) {

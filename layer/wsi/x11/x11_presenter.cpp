@@ -2,7 +2,6 @@
 
 #include <drm_fourcc.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <xcb/dri3.h>
@@ -13,6 +12,7 @@
 #include <new>
 
 #include "util/log.hpp"
+#include "util/thread.hpp"
 #include "wsi/consumer_errors.hpp"
 #include "wsi/x11/xcb_util.hpp"
 
@@ -75,10 +75,12 @@ VkResult X11Presenter::create(xcb_connection_t* connection, xcb_window_t window,
         return r;
     }
     X11Presenter* self = presenter.get();
-    try {
-        presenter->thread_ = std::thread([self] { self->run(); });
-    } catch (...) {
-        return VK_ERROR_OUT_OF_HOST_MEMORY;
+    if (const int failed = util::start_thread(
+            "sb-x11", [self] { self->run(); }, &presenter->thread_);
+        failed != 0) {
+        const kernel::Error error{failed, "pthread_create (sb-x11)"};
+        SB_LOG(error, "x11: cannot start the presenter's thread: %s", error.describe().c_str());
+        return vk_result_for_consumer_error(error);
     }
     *out = std::move(presenter);
     return VK_SUCCESS;
@@ -217,7 +219,6 @@ VkResult X11Presenter::present(const PresentRequest& request) {
 }
 
 void X11Presenter::run() {
-    (void)pthread_setname_np(pthread_self(), "sb-x11");
     const int connection_fd = xcb_get_file_descriptor(connection_);
     while (!stopping_.load()) {
         while (xcb_generic_event_t* event = xcb_poll_for_special_event(connection_, special_)) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "wsi/swapchain_app/app.hpp"
+#include "wsi/swapchain_app/failure_injection.hpp"
 
 using namespace sb::swapchain_app;
 
@@ -30,6 +31,12 @@ int main(int argc, char** argv) {
     auto gpu = Gpu::create(window->display(), window->surface());
     if (!gpu) {
         std::printf("result: end=error expect=%s status=%d (no Vulkan device or surface)\n",
+                    expect_name(options.expect), kExitError);
+        return kExitError;
+    }
+    if (options.inject_failures &&
+        !check_injected_failures(*gpu, options, VkExtent2D{options.width, options.height})) {
+        std::printf("result: end=error expect=%s status=%d (injected failures)\n",
                     expect_name(options.expect), kExitError);
         return kExitError;
     }

@@ -125,6 +125,13 @@ const char* usage() {
            "                           between frame 10 and the end\n"
            "  --leak-syncobj-control   leak a DRM syncobj at every requested recreation (the\n"
            "                           fd check's control)\n"
+           "  --inject-failures        first create devices, then swapchains, whose allocation\n"
+           "                           callbacks fail the Nth call (N = 1, 2, ... until one\n"
+           "                           succeeds), then a swapchain\n"
+           "                           with the layer's first thread start failing\n"
+           "                           (SYNCBRIDGE_TEST_FAIL_THREAD_START=1): each must fail\n"
+           "                           cleanly (no fd, syncobj or allocation left), then the\n"
+           "                           run goes on as usual\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -147,6 +154,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--fd-check") {
             options.fd_check = true;
+            continue;
+        }
+        if (flag == "--inject-failures") {
+            options.inject_failures = true;
             continue;
         }
         if (flag == "--leak-syncobj-control") {

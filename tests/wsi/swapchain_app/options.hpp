@@ -29,6 +29,9 @@ struct Options {
     bool fd_check = false;
     // The fd check's control: a DRM syncobj leaked at every requested recreation.
     bool leak_syncobj_control = false;
+    // Before the run: vkCreateSwapchainKHR with allocation callbacks that fail the Nth call,
+    // N = 1, 2, ... until it succeeds, then with the layer's first thread start failing.
+    bool inject_failures = false;
     Expect expect = Expect::frames;
     // How long the end of the run waits for outstanding presentation feedback.
     uint32_t feedback_drain_ms = 2000;

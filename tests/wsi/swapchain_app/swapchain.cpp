@@ -119,7 +119,8 @@ VkResult get_images(VkDevice device, SwapchainState* state) {
 }  // namespace
 
 VkResult create_swapchain(const Gpu& gpu, const Options& options, VkExtent2D wanted,
-                          VkSwapchainKHR old, SwapchainState* out) {
+                          VkSwapchainKHR old, SwapchainState* out,
+                          const VkAllocationCallbacks* alloc) {
     VkSurfaceCapabilitiesKHR caps;
     VkResult r =
         vkGetPhysicalDeviceSurfaceCapabilitiesKHR(gpu.physical_device(), gpu.surface(), &caps);
@@ -154,18 +155,18 @@ VkResult create_swapchain(const Gpu& gpu, const Options& options, VkExtent2D wan
     *out = SwapchainState{};
     out->format = format.format;
     out->extent = info.imageExtent;
-    if (r = vkCreateSwapchainKHR(gpu.device(), &info, nullptr, &out->handle); r != VK_SUCCESS) {
+    if (r = vkCreateSwapchainKHR(gpu.device(), &info, alloc, &out->handle); r != VK_SUCCESS) {
         return r;
     }
     return get_images(gpu.device(), out);
 }
 
-void destroy_swapchain(VkDevice device, SwapchainState* state) {
+void destroy_swapchain(VkDevice device, SwapchainState* state, const VkAllocationCallbacks* alloc) {
     for (VkSemaphore semaphore : state->render_done) {
         vkDestroySemaphore(device, semaphore, nullptr);
     }
     if (state->handle != VK_NULL_HANDLE) {
-        vkDestroySwapchainKHR(device, state->handle, nullptr);
+        vkDestroySwapchainKHR(device, state->handle, alloc);
     }
     *state = SwapchainState{};
 }

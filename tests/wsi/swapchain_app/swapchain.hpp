@@ -24,8 +24,11 @@ struct SwapchainState {
 // Creates `out` for the surface at `wanted` (used where the surface leaves the size open),
 // retiring `old` (which the caller destroys afterwards). VK_ERROR_FEATURE_NOT_PRESENT (with a
 // message) when the surface offers no 32-bit UNORM format, the present mode or TRANSFER_DST.
+// `alloc` goes to vkCreateSwapchainKHR (the allocation-failure check's callbacks).
 VkResult create_swapchain(const Gpu& gpu, const Options& options, VkExtent2D wanted,
-                          VkSwapchainKHR old, SwapchainState* out);
-void destroy_swapchain(VkDevice device, SwapchainState* state);
+                          VkSwapchainKHR old, SwapchainState* out,
+                          const VkAllocationCallbacks* alloc = nullptr);
+void destroy_swapchain(VkDevice device, SwapchainState* state,
+                       const VkAllocationCallbacks* alloc = nullptr);
 
 }  // namespace sb::swapchain_app
