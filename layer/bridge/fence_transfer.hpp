@@ -27,9 +27,12 @@ VkResult create_exportable_semaphore(const dispatch::DeviceTable& next, VkDevice
 // SYNC_FD leaves the carrier unsignalled with nothing pending, so one carrier serves every
 // present of a swapchain (presents to one swapchain are externally synchronised). The app's
 // thread does not wait for the GPU here (unless the driver's export itself blocks).
+// `carrier_signalled` is true when the submit went in but the export failed: the carrier then
+// still holds the render-done, and the caller must wait on it in a batch of its own before the
+// next present signals it again.
 VkResult export_render_done(const dispatch::DeviceTable& next, VkDevice device, VkQueue queue,
                             const VkSemaphore* waits, uint32_t wait_count, VkSemaphore carrier,
-                            kernel::SyncFile* render_done);
+                            kernel::SyncFile* render_done, bool* carrier_signalled = nullptr);
 
 // The consumer's pending reads of `buffer` (every fence in it, for a writer's access) as a
 // sync_file; the VkResult an acquire returns when the kernel cannot give them.
@@ -40,10 +43,18 @@ VkResult export_consumer_reads(const kernel::DmaBuf& buffer, kernel::SyncFile* r
 VkResult import_consumer_reads(const dispatch::DeviceTable& next, VkDevice device,
                                const kernel::DmaBuf& buffer, VkSemaphore semaphore, VkFence fence);
 
+// What a failed import_sync_file left without the payload (VK_NULL_HANDLE: imported or not
+// asked for), so that the caller can signal it another way.
+struct Unimported {
+    VkSemaphore semaphore = VK_NULL_HANDLE;
+    VkFence fence = VK_NULL_HANDLE;
+};
+
 // Makes `semaphore` and/or `fence` carry `payload` (temporary SYNC_FD imports). The payload is
 // consumed: the last import takes its fd, so only a double import costs a dup (this runs on
 // every acquire).
 VkResult import_sync_file(const dispatch::DeviceTable& next, VkDevice device,
-                          kernel::SyncFile payload, VkSemaphore semaphore, VkFence fence);
+                          kernel::SyncFile payload, VkSemaphore semaphore, VkFence fence,
+                          Unimported* unimported = nullptr);
 
 }  // namespace sb::bridge

@@ -27,6 +27,11 @@ constexpr std::array kSwitches{
     SwitchInfo{Switch::test_fail_thread_start, "SYNCBRIDGE_TEST_FAIL_THREAD_START", "N",
                "the Nth thread the layer starts while this is set fails to start (as EAGAIN)",
                true},
+    SwitchInfo{Switch::test_fault, "SYNCBRIDGE_TEST_FAULT", "SITE:CALL|every[:VALUE][,...]",
+               "the CALLth call of a frame-path SITE (import_sync_file, import_release_fence, "
+               "export_sync_file, get_semaphore_fd, import_semaphore_fd, import_fence_fd, "
+               "alloc_dma_buf) fails with VALUE (an errno or VkResult name)",
+               true},
 };
 
 constexpr bool in_enum_order() {

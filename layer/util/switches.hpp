@@ -18,6 +18,7 @@ enum class Switch {
     test_leak,                    // SYNCBRIDGE_TEST_LEAK
     test_no_syncobj_eventfd,      // SYNCBRIDGE_TEST_NO_SYNCOBJ_EVENTFD
     test_fail_thread_start,       // SYNCBRIDGE_TEST_FAIL_THREAD_START
+    test_fault,                   // SYNCBRIDGE_TEST_FAULT
 };
 
 struct SwitchInfo {

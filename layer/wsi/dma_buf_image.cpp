@@ -3,6 +3,7 @@
 #include <drm_fourcc.h>
 
 #include "kernel/dma_buf_allocator.hpp"
+#include "util/fault.hpp"
 #include "util/log.hpp"
 
 namespace sb::wsi {
@@ -206,7 +207,11 @@ VkResult create_imported(const dispatch::DeviceTable& next, VkDevice device,
         }
         next.GetImageMemoryRequirements(device, out->image, &reqs);
     }
-    auto allocation = kernel::allocate_dma_buf(reqs.size, info.consumer_device);
+    const auto fault = util::injected_fault(util::FaultSite::alloc_dma_buf);
+    auto allocation =
+        fault
+            ? kernel::Result<kernel::DmaBufAllocation>(kernel::Error{*fault, "allocate a dma-buf"})
+            : kernel::allocate_dma_buf(reqs.size, info.consumer_device);
     if (!allocation) {
         SB_LOG_ONCE(error, "swapchain memory: %s", allocation.error().describe().c_str());
         return VK_ERROR_OUT_OF_DEVICE_MEMORY;

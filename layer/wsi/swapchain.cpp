@@ -5,6 +5,7 @@
 #include <new>
 
 #include "bridge/fence_transfer.hpp"
+#include "util/fault.hpp"
 #include "util/log.hpp"
 #include "util/scratch_array.hpp"
 
@@ -312,8 +313,10 @@ VkResult Swapchain::signal_acquired(uint32_t index, VkSemaphore semaphore, VkFen
         kernel::SyncFile reads;
         if (!control) {
             if (VkResult r = bridge::export_consumer_reads(image.dma_buf, &reads);
-                r != VK_SUCCESS) {
-                return r;
+                r == VK_ERROR_SURFACE_LOST_KHR) {
+                return r;  // the buffer is gone (ENODEV): no wait can help
+            } else if (r != VK_SUCCESS) {
+                return signal_after_waiting_here(index, semaphore, fence);
             }
         }
         return signal_after_reads(index, std::move(reads), semaphore, fence);
@@ -353,20 +356,54 @@ VkResult Swapchain::signal_released(uint32_t index, VkSemaphore semaphore, VkFen
 VkResult Swapchain::signal_after_reads(uint32_t index, kernel::SyncFile reads,
                                        VkSemaphore semaphore, VkFence fence) {
     if (device_.strategy == bridge::Strategy::kernel_import) {
-        return bridge::import_sync_file(*device_.next, device_.device, std::move(reads), semaphore,
-                                        fence);
+        bridge::Unimported left;
+        const VkResult r = bridge::import_sync_file(*device_.next, device_.device, std::move(reads),
+                                                    semaphore, fence, &left);
+        if (r == VK_SUCCESS || r == VK_ERROR_DEVICE_LOST) {
+            return r;
+        }
+        SB_LOG_ONCE(error, "acquire: importing the consumer's reads failed (VkResult %d)", r);
+        return signal_after_waiting_here(index, left.semaphore, left.fence);
     }
     if (!reads_carriers_.empty() && !reads.is_stub()) {
         VkSemaphore carrier = reads_carriers_[index];
         if (VkResult r = bridge::import_sync_file(*device_.next, device_.device, std::move(reads),
                                                   carrier, VK_NULL_HANDLE);
-            r != VK_SUCCESS) {
+            r == VK_ERROR_DEVICE_LOST) {
             return r;
+        } else if (r != VK_SUCCESS) {
+            SB_LOG_ONCE(error, "acquire: importing the consumer's reads failed (VkResult %d)", r);
+            return signal_after_waiting_here(index, semaphore, fence);
         }
         return submit_acquire_signal(carrier, semaphore, fence);
     }
     if (auto waited = reads.wait(config_.render_timeout);
         !waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "acquire: the consumer's reads never finished");
+        on_lost();
+        return VK_ERROR_SURFACE_LOST_KHR;
+    }
+    if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
+        return VK_SUCCESS;
+    }
+    return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
+}
+
+VkResult Swapchain::signal_after_waiting_here(uint32_t index, VkSemaphore semaphore,
+                                              VkFence fence) {
+    SB_LOG_ONCE(warn,
+                "acquire: a fence transfer failed: the consumer's reads are waited for on "
+                "the app's thread for that frame");
+    kernel::Result<kernel::WaitOutcome> waited = kernel::WaitOutcome::timed_out;
+    if (explicit_sync()) {
+        // The release point's fence again: fetching it does not consume it.
+        auto release = presenter_->release_fence(index);
+        waited = release ? release->wait(config_.render_timeout)
+                         : kernel::Result<kernel::WaitOutcome>(release.error());
+    } else {
+        waited = images_[index].dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
+    }
+    if (!waited || *waited != kernel::WaitOutcome::ready) {
         SB_LOG_ONCE(error, "acquire: the consumer's reads never finished");
         on_lost();
         return VK_ERROR_SURFACE_LOST_KHR;
@@ -465,11 +502,49 @@ bool Swapchain::presents_on_thread() const {
 VkResult Swapchain::prepare_render_done(VkQueue queue, const VkSemaphore* waits,
                                         uint32_t wait_count, RenderDone* done) {
     if (!presents_on_thread()) {
-        return bridge::export_render_done(*device_.next, device_.device, queue, waits, wait_count,
-                                          render_done_carrier_, &done->sync_file);
+        bool carrier_signalled = false;
+        const VkResult r =
+            bridge::export_render_done(*device_.next, device_.device, queue, waits, wait_count,
+                                       render_done_carrier_, &done->sync_file, &carrier_signalled);
+        if (r == VK_SUCCESS || !carrier_signalled || r == VK_ERROR_DEVICE_LOST) {
+            return r;
+        }
+        SB_LOG_ONCE(error, "present: vkGetSemaphoreFdKHR(SYNC_FD) failed (VkResult %d)", r);
+        return wait_for_carrier_here(queue);  // done->sync_file stays the stub: nothing pending
     }
     return RenderFence::submit(*device_.next, device_.device, queue, waits, wait_count,
                                &done->fence);
+}
+
+VkResult Swapchain::wait_for_carrier_here(VkQueue queue) {
+    SB_LOG_ONCE(warn,
+                "present: the render-done cannot leave the GPU as a sync_file: that frame's "
+                "render is waited for on the app's thread");
+    // The batch also takes the carrier's signal, so the next present may signal it again.
+    std::shared_ptr<RenderFence> fence;
+    if (VkResult r = RenderFence::submit(*device_.next, device_.device, queue,
+                                         &render_done_carrier_, 1, &fence);
+        r != VK_SUCCESS) {
+        return r;
+    }
+    if (auto waited = fence->wait(config_.render_timeout);
+        !waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "present: a frame's rendering did not finish in time: device lost");
+        return VK_ERROR_DEVICE_LOST;
+    }
+    return VK_SUCCESS;
+}
+
+VkResult Swapchain::wait_for_render_done_here(const RenderDone& done) {
+    SB_LOG_ONCE(warn,
+                "present: the render-done cannot join the dma-buf: that frame's render is "
+                "waited for on the app's thread");
+    if (auto waited = done.sync_file.wait(config_.render_timeout);
+        !waited || *waited != kernel::WaitOutcome::ready) {
+        SB_LOG_ONCE(error, "present: a frame's rendering did not finish in time: device lost");
+        return VK_ERROR_DEVICE_LOST;
+    }
+    return VK_SUCCESS;
 }
 
 VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
@@ -495,13 +570,21 @@ VkResult Swapchain::present(uint32_t index, const RenderDone& done) {
     }
     if (!presents_on_thread()) {
         // The write fence goes in before the consumer can see the buffer: never hand over first.
-        if (auto st =
-                images_[index].dma_buf.import_sync_file(done.sync_file, kernel::Access::write);
+        const auto fault = util::injected_fault(util::FaultSite::import_sync_file);
+        if (auto st = fault
+                          ? kernel::Status(kernel::Error{*fault, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE"})
+                          : images_[index].dma_buf.import_sync_file(done.sync_file,
+                                                                    kernel::Access::write);
             !st) {
             SB_LOG_ONCE(error, "present: %s", st.error().describe().c_str());
-            wait_for_unused_render_done(done);
-            on_lost();
-            return VK_ERROR_SURFACE_LOST_KHR;
+            if (st.error().errnum == ENODEV) {  // the buffer is gone: nobody can read it
+                wait_for_unused_render_done(done);
+                on_lost();
+                return VK_ERROR_SURFACE_LOST_KHR;
+            }
+            if (VkResult r = wait_for_render_done_here(done); r != VK_SUCCESS) {
+                return r;
+            }
         }
         if (VkResult r = hand_over(index); r != VK_SUCCESS) {
             return r;
@@ -593,14 +676,21 @@ void Swapchain::on_released(uint32_t image, kernel::SyncFile reads_done) {
     // a kernel without the import ioctl leaves it to acquire to wait for.
     // The control ignores the consumer's fence too.
     // Explicit sync: nothing here; acquire asks the presenter for the release point's fence.
-    const bool keep_for_acquire =
-        !explicit_sync() && !device_.disable_fence_transfer_for_tests && !reads_done.is_stub() &&
-        !images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read);
-    if (keep_for_acquire) {
-        SB_LOG_ONCE(info,
-                    "the consumer's release fence is waited for at acquire (no dma-buf "
-                    "sync-file import in this kernel)");
-    } else {
+    bool keep_for_acquire = false;
+    if (!explicit_sync() && !device_.disable_fence_transfer_for_tests && !reads_done.is_stub()) {
+        const auto fault = util::injected_fault(util::FaultSite::import_release_fence);
+        const auto st =
+            fault ? kernel::Status(kernel::Error{*fault, "DMA_BUF_IOCTL_IMPORT_SYNC_FILE"})
+                  : images_[image].dma_buf.import_sync_file(reads_done, kernel::Access::read);
+        keep_for_acquire = !st;
+        if (keep_for_acquire) {
+            SB_LOG_ONCE(info,
+                        "the consumer's release fence is waited for at acquire (%s: an old "
+                        "kernel's ENOTTY, or a failure)",
+                        st.error().describe().c_str());
+        }
+    }
+    if (!keep_for_acquire) {
         reads_done = kernel::SyncFile{};
     }
     {

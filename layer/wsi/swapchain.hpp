@@ -166,6 +166,15 @@ class Swapchain final : public ConsumerEvents {
     VkResult signal_released(uint32_t index, VkSemaphore semaphore, VkFence fence);
     VkResult signal_after_reads(uint32_t index, kernel::SyncFile reads, VkSemaphore semaphore,
                                 VkFence fence);
+    // The fallback where a fence transfer of an acquire failed: the consumer's reads of the image
+    // are waited for on the app's thread (bounded by the render timeout), then `semaphore` and
+    // `fence` are signalled by an empty submit. SURFACE_LOST if the reads never finish.
+    VkResult signal_after_waiting_here(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    // The fallback where the render-done could not leave the carrier as a sync_file: a batch
+    // that waits on the carrier, waited for here.
+    VkResult wait_for_carrier_here(VkQueue queue);
+    // The fallback where the render-done could not join the dma-buf: waited for here.
+    VkResult wait_for_render_done_here(const RenderDone& done);
     // `render_done`: explicit sync only, the render's fence for the consumer (null: done).
     VkResult hand_over(uint32_t index, const kernel::SyncFile* render_done = nullptr);
     [[nodiscard]] bool explicit_sync() const {
