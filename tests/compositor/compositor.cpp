@@ -1,5 +1,6 @@
 #include "compositor/compositor.hpp"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
@@ -47,6 +48,14 @@ struct Compositor::Impl {
     void run() {
         wl_event_loop* loop = wl_display_get_event_loop(display);
         while (!server->stop_requested) {
+            if (server->stalled) {
+                // A hung compositor (--stall-after): only its own commands (stop) still run.
+                pollfd pfd{wake.get(), POLLIN, 0};
+                if (::poll(&pfd, 1, -1) > 0) {
+                    on_wake(wake.get(), 0, this);
+                }
+                continue;
+            }
             wl_display_flush_clients(display);
             // -1 is EINTR or a failed epoll; nothing is lost by going round again.
             (void)wl_event_loop_dispatch(loop, -1);

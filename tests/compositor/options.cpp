@@ -86,6 +86,7 @@ const char* usage() {
            "  --release-twice          misbehave: send every wl_buffer.release twice\n"
            "  --vanish-after N         misbehave: vanish after N commits\n"
            "  --vanish client|display  how: drop the committing client, or the whole display\n"
+           "  --stall-after N          misbehave: stop dispatching after N commits (hung)\n"
            "  --run-for-ms N           exit after N ms (default: on SIGINT/SIGTERM)\n"
            "  --png PATH               at exit, write a checked frame as a PNG (RGB)\n"
            "  --png-frame K            which: the K-th frame checked (default: the last)\n"
@@ -201,6 +202,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         } else if (flag == "--vanish-after") {
             if (!parse_number(value, options.vanish_after_commits) ||
                 options.vanish_after_commits == 0) {
+                return bad();
+            }
+        } else if (flag == "--stall-after") {
+            if (!parse_number(value, options.stall_after_commits) ||
+                options.stall_after_commits == 0) {
                 return bad();
             }
         } else if (flag == "--vanish") {

@@ -108,6 +108,9 @@ struct Options {
     ReleaseMisbehaviour release_misbehaviour = ReleaseMisbehaviour::none;
     uint64_t vanish_after_commits = 0;  // 0: never
     VanishMode vanish_mode = VanishMode::client;
+    // After this many commits the compositor stops dispatching: it reads no socket, runs no
+    // timer (held read fences stay unsignalled), answers nothing, until it is stopped. 0: never.
+    uint64_t stall_after_commits = 0;
 
     // --- executable only ---------------------------------------------------------------------
     uint32_t run_for_ms = 0;  // exit after this long (0: on SIGINT/SIGTERM only)

@@ -150,6 +150,11 @@ void Server::on_commit(wl_client* client) {
     if (options.vanish_after_commits != 0 && commit_count == options.vanish_after_commits) {
         vanish(client);
     }
+    if (options.stall_after_commits != 0 && commit_count == options.stall_after_commits) {
+        std::fprintf(stderr, "[compositor] stalling after %llu commits\n",
+                     static_cast<unsigned long long>(commit_count));
+        stalled = true;
+    }
 }
 
 void Server::resize_toplevels(int32_t width, int32_t height) {

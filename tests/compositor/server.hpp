@@ -81,6 +81,7 @@ struct Server {
     int32_t toplevel_width;     // the size the next configure announces
     int32_t toplevel_height;
     bool stop_requested = false;
+    bool stalled = false;  // --stall-after reached: the loop dispatches nothing any more
 
   private:
     void vanish(wl_client* client);

@@ -54,6 +54,8 @@ Config read_config() {
     config.jitter_ms =
         static_cast<uint32_t>(read_number("GPUSIM_JITTER_MS", config.jitter_ms, kMaxMs));
     config.seed = read_number("GPUSIM_SEED", config.seed, UINT64_MAX);
+    config.device_lost_after =
+        read_number("GPUSIM_DEVICE_LOST_AFTER", config.device_lost_after, UINT64_MAX);
     if (const char* device = std::getenv("GPUSIM_MEMORY_DEVICE"); device != nullptr) {
         config.memory_device = device;
     }

@@ -20,6 +20,10 @@ struct Config {
     // GPUSIM_MEMORY_DEVICE=/dev/dri/cardN: dma-buf memory is that device's (its dumb buffers),
     // as a discrete GPU's memory is its own, instead of vgem's. Empty: vgem.
     std::string memory_device;
+    // GPUSIM_DEVICE_LOST_AFTER=N: the device is lost at the (N+1)th submit on it, the layer's
+    // own included: that submit and every later call that reports it give VK_ERROR_DEVICE_LOST,
+    // while the work already submitted still finishes (as after a GPU reset). 0: never.
+    uint64_t device_lost_after = 0;
 };
 
 Config read_config();

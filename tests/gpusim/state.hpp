@@ -62,6 +62,7 @@ struct Device {
     std::vector<SimQueue*> queues;  // owned; created at vkCreateDevice, one per VkQueue
     // Set when lavapipe failed a submit behind the app's back: later calls report it.
     std::atomic<bool> lost{false};
+    std::atomic<uint64_t> submits{0};  // for GPUSIM_DEVICE_LOST_AFTER
 
     SimQueue* queue(VkQueue handle) const;
     // When a submit made now reaches lavapipe: the latency plus the jitter.

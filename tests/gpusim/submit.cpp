@@ -162,6 +162,13 @@ VkResult submit(const char* what, VkQueue queue, uint32_t count, const Info* inf
     if (dev->lost) {
         return VK_ERROR_DEVICE_LOST;
     }
+    if (const uint64_t after = dev->config.device_lost_after;
+        after != 0 && dev->submits.fetch_add(1) + 1 > after) {
+        GPUSIM_LOG(warn, "%s: the device is lost (GPUSIM_DEVICE_LOST_AFTER=%llu)", what,
+                   static_cast<unsigned long long>(after));
+        dev->lost = true;
+        return VK_ERROR_DEVICE_LOST;
+    }
     std::vector<QueueItem> items(count != 0 ? count : 1);
     for (uint32_t i = 0; i < count; ++i) {
         items[i].api = api;

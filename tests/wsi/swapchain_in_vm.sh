@@ -7,7 +7,8 @@
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize, 12 clients on one
 #          compositor), failures (vkCreateSwapchainKHR under injected allocation and
-#          thread-start failures), fds (1000 frames, 100
+#          thread-start failures), faults (SYNCBRIDGE_TEST_FAULT at each site: frames still
+#          correct, or the app gets the VkResult), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
@@ -518,6 +519,148 @@ case_injected_failures() { # STRATEGY
   say "     $(grep '^inject: device N=.* result=0 ' "$current_log.app.out"); $failed_attempts failed swapchain creations; $(grep '^inject: alloc N=.* result=0 ' "$current_log.app.out"); $(grep '^inject: thread' "$current_log.app.out"); open fds: ${results[fds]-}"
 }
 
+# How often the fixed text TEXT occurs in FILE (lines).
+count_lines() { # FILE TEXT
+  local line n=0
+  while IFS= read -r line; do
+    [[ $line == *"$2"* ]] && n=$((n + 1))
+  done <"$1"
+  printf '%s' "$n"
+}
+
+# Checks shared by the fault cases: the fault fired (the layer's debug line for each injected
+# call: exactly once for a numbered call, at least twice for every call), and the layer's own
+# line about it appeared exactly once.
+fault_problems() { # SPEC LAYER_LINE
+  local site=${1%%:*} call=${1#*:} fired logged p=
+  call=${call%%:*}
+  fired=$(count_lines "$current_log.app.err" "test fault: $site call ")
+  if [ "$call" = every ]; then
+    [ "$fired" -ge 2 ] || p=" the fault fired $fired times;"
+  else
+    [ "$fired" = 1 ] || p=" the fault fired $fired times, expected once;"
+  fi
+  logged=$(count_lines "$current_log.app.err" "$2")
+  [ "$logged" = 1 ] || p="$p '$2' logged $logged times, expected once;"
+  printf '%s' "$p"
+}
+
+# SYNCBRIDGE_TEST_FAULT=SPEC under STRATEGY: 60 frames, every one correct by the compositor's
+# judgement (the layer waits for that frame on the app's thread instead), LAYER_LINE logged
+# once, no fd growth.
+case_fault() { # STRATEGY SPEC LAYER_LINE [ENV...]
+  local strategy=$1 spec=$2 line=$3 name="fault-$1-${2//:/-}"
+  shift 3
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "$@" --     --frames 60 --width 64 --height 64 --present-mode mailbox --fd-check     --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p
+  p="$(frames_problems "$strategy" 60)$(fault_problems "$spec" "$line")"
+  verdict "$name" "$p"
+  say "     fired: $(count_lines "$current_log.app.err" "test fault: ${spec%%:*} call ")x; open fds: ${results[fds]-}; $(counters_line)"
+}
+
+# SYNCBRIDGE_TEST_FAULT=SPEC where no frame can be made right: the app must get the VkResult
+# (its line APP_LINE, and exit EXIT: 1 for an error, 0 for the surface-lost it expects), the
+# layer says so once (LAYER_LINE), no crash, no hang. The frames before it are still correct.
+case_fault_error() { # STRATEGY SPEC APP_LINE LAYER_LINE EXIT [ENV...] -- [APP FLAGS...]
+  local strategy=$1 spec=$2 app_line=$3 line=$4 exit=$5 name="fault-$1-${2//:/-}"
+  shift 5
+  local env=() flags=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do env+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  flags=("$@")
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "${env[@]}" --     --frames 60 --width 64 --height 64 --present-mode mailbox "${flags[@]}"     --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = "$exit" ] || p=" app exit $app_status, expected $exit;"
+  grep -qF -- "$app_line" "$current_log.app.err" || p="$p the app did not see '$app_line';"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  p="$p$(fault_problems "$spec" "$line")"
+  verdict "$name" "$p"
+  say "     app: $(grep -F -m 1 -- "$app_line" "$current_log.app.err"); presented=${results[presented]-}; $(counters_line)"
+}
+
+# gpusim loses the device at its 61st submit (GPUSIM_DEVICE_LOST_AFTER=60, the layer's submits
+# included: about frame 20 of 300): the app must get VK_ERROR_DEVICE_LOST from a call (submit,
+# acquire, present or a fence wait), stop, destroy everything and exit (1, its error exit: not a
+# crash) within a bound; the frames before it correct.
+device_lost_bound_s=30
+case_device_lost() { # STRATEGY
+  local name="device-lost-$1"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" GPUSIM_DEVICE_LOST_AFTER=60 -- \
+    --frames 300 --width 64 --height 64 --present-mode mailbox \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p='' line
+  [ "$app_status" = 1 ] || p=" app exit $app_status, expected 1 (its error exit);"
+  line=$(grep -m 1 'VK_ERROR_DEVICE_LOST' "$current_log.app.err")
+  [ -n "$line" ] || p="$p the app never saw VK_ERROR_DEVICE_LOST;"
+  grep -q 'the device is lost (GPUSIM_DEVICE_LOST_AFTER=60)' "$current_log.app.err" || p="$p gpusim did not lose the device;"
+  [ "$seconds" -le "$device_lost_bound_s" ] || p="$p the app took ${seconds}s (bound ${device_lost_bound_s}s);"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  verdict "$name" "$p"
+  say "     app: $line; presented=${results[presented]-}; $(counters_line)"
+}
+
+# The compositor is killed (SIGKILL) mid-run, with buffers held and read fences pending: the app
+# must get VK_ERROR_SURFACE_LOST_KHR and exit cleanly within a bound after the kill.
+compositor_gone_bound_s=15
+case_compositor_killed() { # STRATEGY
+  local name="compositor-killed-$1" log="$logs/compositor-killed-$1" app_pid killed_at i
+  current_log=$log app_status=-1 comp_status=-1 summary='' result=''
+  start_compositor "$log" --hold-ms 8 || { verdict "$name" " no compositor"; return; }
+  local started=$SECONDS
+  (
+    export WAYLAND_DISPLAY="$socket" "$(strategy_env "$1")"
+    exec timeout -k 5 "$app_timeout" "$app" --frames 100000 --width 64 --height 64 \
+      --present-mode mailbox --acquire-timeout-ns "$acquire_timeout_ns" --expect surface-lost \
+      >"$log.app.out" 2>"$log.app.err"
+  ) &
+  app_pid=$!
+  # Mid-run: once the app presents (its "images" line), and a second more.
+  for ((i = 0; i < 400; i++)); do
+    grep -q 'swapchain-app: .* images ' "$log.app.err" 2>/dev/null && break
+    nap 0.05
+  done
+  nap 1
+  kill -KILL "$comp_pid"
+  wait "$comp_pid" 2>/dev/null
+  killed_at=$SECONDS
+  wait "$app_pid"
+  app_status=$?
+  seconds=$((SECONDS - started))
+  local after=$((SECONDS - killed_at)) p=''
+  result=$(line_after "$log.app.out" "result: ")
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_ERROR_SURFACE_LOST_KHR and a clean exit);"
+  [ "$after" -le "$compositor_gone_bound_s" ] || p="$p the app took ${after}s after the kill (bound ${compositor_gone_bound_s}s);"
+  verdict "$name" "$p"
+  say "     $(grep -m 1 -o 'vk[A-Za-z]*: VK_ERROR_SURFACE_LOST_KHR' "$log.app.err"), ${after}s after the kill; $result"
+}
+
+# The compositor stops reading its socket after 20 commits (--stall-after: hung, its held read
+# fences never signalled by it): acquire must give VK_TIMEOUT after the app's timeout (1 s),
+# then VK_NOT_READY, and the app must get out (destroy included) within a bound: its last
+# frame's GPU work waits on a held read fence until vgem times it out (10 s), so the bound is
+# that plus slack. The hung compositor's own judgement is not checked: once vgem has timed its
+# read fences out, a write into the buffer is no longer a fault of the app's (measured: one
+# "overwrite" in some runs, under either strategy).
+compositor_stall_bound_s=25
+case_compositor_stalled() { # STRATEGY
+  local name="compositor-stalled-$1"
+  run_case "$name" --hold-ms 8 --stall-after 20 -- "$(strategy_env "$1")" -- \
+    --frames 300 --width 64 --height 64 --present-mode mailbox --acquire-timeout-ns 1000000000 \
+    --expect timeout || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_TIMEOUT in bounds, then VK_NOT_READY);"
+  [ "$seconds" -le "$compositor_stall_bound_s" ] || p="$p the app took ${seconds}s (bound ${compositor_stall_bound_s}s);"
+  grep -q 'stalling after 20 commits' "$current_log.comp.err" || p="$p the compositor did not stall;"
+  verdict "$name" "$p"
+  show_lines "$current_log.app.err" 'vkAcquireNextImageKHR(timeout' 2
+  say "     the app's whole run: ${seconds}s; compositor: $(counters_line)"
+}
+
 # Explicit sync offered, and SYNCBRIDGE_WAYLAND_SYNC=auto (the default) must take it; =implicit
 # must not (the compositor then checks implicit-sync frames: none explicit).
 case_sync_choice() { # auto|implicit
@@ -586,6 +729,33 @@ case "$group" in
   failures)
     for strategy in import wait; do
       case_injected_failures "$strategy"
+    done
+    ;;
+  faults)
+    # Each site of SYNCBRIDGE_TEST_FAULT (issue #14), on the 10th call and on every call.
+    case_fault import import_sync_file:10 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: '
+    case_fault import import_sync_file:every 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: '
+    case_fault import export_sync_file:10 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
+    case_fault import export_sync_file:every 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
+    case_fault wait export_sync_file:10 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
+    case_fault import get_semaphore_fd:10 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed'
+    case_fault import get_semaphore_fd:every 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed'
+    case_fault import import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
+    case_fault wait import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
+    # No frame can be made right: the app gets the VkResult.
+    case_fault_error import export_sync_file:10:ENODEV 'vkAcquireNextImageKHR: VK_ERROR_SURFACE_LOST_KHR' \
+      'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: No such device' 0 -- --expect surface-lost
+    case_fault_error import get_semaphore_fd:10:VK_ERROR_DEVICE_LOST 'vkQueuePresentKHR: VK_ERROR_DEVICE_LOST' \
+      'test fault: get_semaphore_fd call 10 ' 1
+    case_fault_error import import_semaphore_fd:10:VK_ERROR_DEVICE_LOST 'vkAcquireNextImageKHR: VK_ERROR_DEVICE_LOST' \
+      'test fault: import_semaphore_fd call 10 ' 1
+    # The layer's own memory (SYNCBRIDGE_MEMORY=layer): the 2nd image's allocation fails.
+    case_fault_error import alloc_dma_buf:2 'vkCreateSwapchainKHR (requested): VK_ERROR_OUT_OF_DEVICE_MEMORY' \
+      'swapchain memory: allocate a dma-buf: ' 1 SYNCBRIDGE_MEMORY=layer
+    for strategy in import wait; do
+      case_device_lost "$strategy"
+      case_compositor_killed "$strategy"
+      case_compositor_stalled "$strategy"
     done
     ;;
   fds)
