@@ -661,6 +661,28 @@ case_compositor_stalled() { # STRATEGY
   say "     the app's whole run: ${seconds}s; compositor: $(counters_line)"
 }
 
+# A read fence that never signals: the compositor releases each buffer when the next replaces
+# it but holds its read fence for 60 s, so only vgem's own 10 s timeout would signal it. Over a
+# driver without SYNC_FD (the wait strategy's last resort) acquire itself waits for the reads:
+# it must give VK_TIMEOUT after the app's 1 s, then VK_NOT_READY, and the app write nothing
+# under the pending fence.
+case_unsignalled_read_fence() {
+  local name="unsignalled-read-fence-wait"
+  run_case "$name" --hold-ms 60000 --release on-replace -- GPUSIM_SYNC_FD=0 -- \
+    --frames 60 --width 64 --height 64 --present-mode mailbox --acquire-timeout-ns 1000000000 \
+    --expect timeout || { verdict "$name" " no compositor"; return; }
+  local p=''
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_TIMEOUT in bounds, then VK_NOT_READY);"
+  [ "$strategy" = wait ] || p="$p strategy '$strategy', expected wait;"
+  [ "$seconds" -le "$compositor_gone_bound_s" ] || p="$p the app took ${seconds}s (bound ${compositor_gone_bound_s}s);"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  verdict "$name" "$p"
+  show_lines "$current_log.app.err" 'vkAcquireNextImageKHR(timeout' 2
+  say "     the app's whole run: ${seconds}s; compositor: $(counters_line); releases=${counters[releases]-}"
+}
+
 # Explicit sync offered, and SYNCBRIDGE_WAYLAND_SYNC=auto (the default) must take it; =implicit
 # must not (the compositor then checks implicit-sync frames: none explicit).
 case_sync_choice() { # auto|implicit
@@ -757,6 +779,7 @@ case "$group" in
       case_compositor_killed "$strategy"
       case_compositor_stalled "$strategy"
     done
+    case_unsignalled_read_fence
     ;;
   fds)
     for strategy in import wait; do
