@@ -547,11 +547,17 @@ fault_problems() { # SPEC LAYER_LINE
 
 # SYNCBRIDGE_TEST_FAULT=SPEC under STRATEGY: 60 frames, every one correct by the compositor's
 # judgement (the layer waits for that frame on the app's thread instead), LAYER_LINE logged
-# once, no fd growth.
-case_fault() { # STRATEGY SPEC LAYER_LINE [ENV...]
-  local strategy=$1 spec=$2 line=$3 name="fault-$1-${2//:/-}"
+# once, no fd growth. EXTRA: VAR=VALUE for the app's environment, --flags for the app.
+case_fault() { # STRATEGY SPEC LAYER_LINE [EXTRA...]
+  local strategy=$1 spec=$2 line=$3 name="fault-$1-${2//:/-}" env=() flags=() extra
   shift 3
-  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "$@" --     --frames 60 --width 64 --height 64 --present-mode mailbox --fd-check     --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  for extra in "$@"; do
+    if [[ $extra == --* ]]; then flags+=("$extra"); else env+=("$extra"); fi
+  done
+  [[ " ${flags[*]} " == *" --acquire-fence "* ]] && name+="-with-fence"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "${env[@]}" -- \
+    --frames 60 --width 64 --height 64 --present-mode mailbox --fd-check "${flags[@]}" \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   local p
   p="$(frames_problems "$strategy" 60)$(fault_problems "$spec" "$line")"
   verdict "$name" "$p"
@@ -568,7 +574,9 @@ case_fault_error() { # STRATEGY SPEC APP_LINE LAYER_LINE EXIT [ENV...] -- [APP F
   while [ $# -gt 0 ] && [ "$1" != -- ]; do env+=("$1"); shift; done
   [ $# -gt 0 ] && shift
   flags=("$@")
-  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "${env[@]}" --     --frames 60 --width 64 --height 64 --present-mode mailbox "${flags[@]}"     --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$strategy")" "SYNCBRIDGE_TEST_FAULT=$spec" "${env[@]}" -- \
+    --frames 60 --width 64 --height 64 --present-mode mailbox "${flags[@]}" \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
   local p=
   [ "$app_status" = "$exit" ] || p=" app exit $app_status, expected $exit;"
   grep -qF -- "$app_line" "$current_log.app.err" || p="$p the app did not see '$app_line';"
@@ -771,6 +779,10 @@ case "$group" in
     case_fault import get_semaphore_fd:every 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed'
     case_fault import import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
     case_fault wait import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
+    # Acquires with a semaphore and a fence: either import may fail, and only what was not
+    # imported is signalled by the layer's empty submit.
+    case_fault import import_semaphore_fd:10 "acquire: importing the consumer's reads failed" --acquire-fence
+    case_fault import import_fence_fd:10 "acquire: importing the consumer's reads failed" --acquire-fence
     # No frame can be made right: the app gets the VkResult.
     case_fault_error import export_sync_file:10:ENODEV 'vkAcquireNextImageKHR: VK_ERROR_SURFACE_LOST_KHR' \
       'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: No such device' 0 -- --expect surface-lost

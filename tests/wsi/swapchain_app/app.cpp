@@ -201,18 +201,18 @@ App::Step App::draw_frame(uint32_t frame) {
 
 App::Step App::acquire(FrameSlot& slot, uint32_t frame, uint32_t* index) {
     const auto before = Clock::now();
-    const VkResult r =
-        vkAcquireNextImageKHR(gpu_.device(), swapchain_.handle, options_.acquire_timeout_ns,
-                              slot.acquired, VK_NULL_HANDLE, index);
+    const VkFence fence = options_.acquire_fence ? slot.acquire_done : VK_NULL_HANDLE;
+    const VkResult r = vkAcquireNextImageKHR(
+        gpu_.device(), swapchain_.handle, options_.acquire_timeout_ns, slot.acquired, fence, index);
     const auto waited = Clock::now() - before;
     switch (r) {
         case VK_SUCCESS:
-            pacing_.acquire_us.add(micros(waited));
-            return Step::next;
         case VK_SUBOPTIMAL_KHR:
             pacing_.acquire_us.add(micros(waited));
-            pending_recreate_ = Reason::suboptimal;
-            return Step::next;
+            if (r == VK_SUBOPTIMAL_KHR) {
+                pending_recreate_ = Reason::suboptimal;
+            }
+            return wait_for_acquire_fence(fence, frame);
         case VK_ERROR_OUT_OF_DATE_KHR:
             pending_recreate_ = Reason::out_of_date;
             return Step::retry;
@@ -228,6 +228,23 @@ App::Step App::acquire(FrameSlot& slot, uint32_t frame, uint32_t* index) {
                          vk_result_name(r));
             return stop_with(End::error);
     }
+}
+
+// --acquire-fence: the image is the app's once the fence signals; then it is reset for reuse.
+App::Step App::wait_for_acquire_fence(VkFence fence, uint32_t frame) {
+    if (fence == VK_NULL_HANDLE) {
+        return Step::next;
+    }
+    VkResult r = vkWaitForFences(gpu_.device(), 1, &fence, VK_TRUE, kFenceTimeoutNs);
+    if (r == VK_SUCCESS) {
+        r = vkResetFences(gpu_.device(), 1, &fence);
+    }
+    if (r != VK_SUCCESS) {
+        std::fprintf(stderr, "swapchain-app: frame %u: the acquire fence: %s\n", frame,
+                     vk_result_name(r));
+        return stop_with(End::error);
+    }
+    return Step::next;
 }
 
 // No image in time: how long it took, then whether a zero-timeout acquire says VK_NOT_READY.

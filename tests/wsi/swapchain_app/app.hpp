@@ -55,6 +55,7 @@ class App {
     bool before_frame(uint32_t frame);
     Step draw_frame(uint32_t frame);
     Step acquire(FrameSlot& slot, uint32_t frame, uint32_t* index);
+    Step wait_for_acquire_fence(VkFence fence, uint32_t frame);
     Step on_acquire_timeout(VkResult first, std::chrono::nanoseconds waited, FrameSlot& slot);
     bool submit(FrameSlot& slot, uint32_t index, uint32_t frame);
     Step present(uint32_t index, uint32_t frame);

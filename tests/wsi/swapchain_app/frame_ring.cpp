@@ -34,6 +34,11 @@ VkResult FrameRing::create_slot(uint32_t queue_family, FrameSlot* slot) {
     if (VkResult r = vkCreateFence(device_, &fence_info, nullptr, &slot->done); r != VK_SUCCESS) {
         return r;
     }
+    const VkFenceCreateInfo unsignalled{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    if (VkResult r = vkCreateFence(device_, &unsignalled, nullptr, &slot->acquire_done);
+        r != VK_SUCCESS) {
+        return r;
+    }
     const VkSemaphoreCreateInfo semaphore_info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
     return vkCreateSemaphore(device_, &semaphore_info, nullptr, &slot->acquired);
 }
@@ -45,6 +50,9 @@ void FrameRing::destroy() {
         }
         if (slot.done != VK_NULL_HANDLE) {
             vkDestroyFence(device_, slot.done, nullptr);
+        }
+        if (slot.acquire_done != VK_NULL_HANDLE) {
+            vkDestroyFence(device_, slot.acquire_done, nullptr);
         }
         if (slot.pool != VK_NULL_HANDLE) {
             vkDestroyCommandPool(device_, slot.pool, nullptr);  // frees its command buffer

@@ -13,6 +13,7 @@ struct FrameSlot {
     VkCommandBuffer commands = VK_NULL_HANDLE;
     VkFence done = VK_NULL_HANDLE;  // created signalled
     VkSemaphore acquired = VK_NULL_HANDLE;
+    VkFence acquire_done = VK_NULL_HANDLE;  // --acquire-fence: the acquire's fence, unsignalled
 };
 
 class FrameRing {

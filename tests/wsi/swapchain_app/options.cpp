@@ -132,6 +132,7 @@ const char* usage() {
            "                           (SYNCBRIDGE_TEST_FAIL_THREAD_START=1): each must fail\n"
            "                           cleanly (no fd, syncobj or allocation left), then the\n"
            "                           run goes on as usual\n"
+           "  --acquire-fence          acquire with a fence too, and wait for it\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -158,6 +159,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--inject-failures") {
             options.inject_failures = true;
+            continue;
+        }
+        if (flag == "--acquire-fence") {
+            options.acquire_fence = true;
             continue;
         }
         if (flag == "--leak-syncobj-control") {

@@ -32,6 +32,8 @@ struct Options {
     // Before the run: vkCreateSwapchainKHR with allocation callbacks that fail the Nth call,
     // N = 1, 2, ... until it succeeds, then with the layer's first thread start failing.
     bool inject_failures = false;
+    // Acquires pass a fence as well as the semaphore, and the app waits for it.
+    bool acquire_fence = false;
     Expect expect = Expect::frames;
     // How long the end of the run waits for outstanding presentation feedback.
     uint32_t feedback_drain_ms = 2000;
