@@ -2,6 +2,7 @@
 
 #include <drm_fourcc.h>
 
+#include <algorithm>
 #include <new>
 
 #include "bridge/fence_transfer.hpp"
@@ -249,9 +250,29 @@ bool Swapchain::release_fence_ready(uint32_t index) const {
     return !signalled || *signalled;  // an error: let acquire report it
 }
 
+bool Swapchain::unimported_reads_done(uint32_t index) const {
+    const kernel::SyncFile& reads = unimported_reads_[index];
+    if (reads.is_stub()) {
+        return true;
+    }
+    auto signalled = reads.is_signalled();
+    return !signalled || *signalled;  // an error: let acquire report it
+}
+
+bool Swapchain::unimported_reads_pending() const {
+    return std::any_of(unimported_reads_.begin(), unimported_reads_.end(),
+                       [](const kernel::SyncFile& reads) { return !reads.is_stub(); });
+}
+
 int32_t Swapchain::find_acquirable() const {
+    // A release fence the kernel could not put into the dma-buf (on_released) keeps its image
+    // unavailable until it signals, so that the acquire timeout covers that wait too.
+    const bool unimported = unimported_reads_pending();
     if (!waits_for_reads_on_cpu()) {
-        return ownership_.find_acquirable();
+        if (!unimported) {
+            return ownership_.find_acquirable();
+        }
+        return ownership_.find_acquirable([this](uint32_t i) { return unimported_reads_done(i); });
     }
     // Last resort: no fence can carry the consumer's reads to the app, so an image is not
     // available until they are done; the acquire timeout then covers that wait too.
@@ -259,6 +280,9 @@ int32_t Swapchain::find_acquirable() const {
         return ownership_.find_acquirable([this](uint32_t i) { return release_fence_ready(i); });
     }
     return ownership_.find_acquirable([this](uint32_t i) {
+        if (!unimported_reads_done(i)) {
+            return false;
+        }
         auto idle =
             images_[i].dma_buf.wait_idle(kernel::Access::write, std::chrono::nanoseconds(0));
         return !idle || *idle == kernel::WaitOutcome::ready;  // an error: let acquire report it
@@ -288,7 +312,8 @@ VkResult Swapchain::wait_for_acquirable(uint64_t timeout_ns, uint32_t* index) {
         }
         auto until =
             timeout_ns == UINT64_MAX ? std::chrono::steady_clock::time_point::max() : deadline;
-        if (waits_for_reads_on_cpu() && ownership_.find_acquirable() >= 0) {
+        if ((waits_for_reads_on_cpu() || unimported_reads_pending()) &&
+            ownership_.find_acquirable() >= 0) {
             until = std::min(until, std::chrono::steady_clock::now() + kReadsPoll);
         }
         if (until == std::chrono::steady_clock::time_point::max()) {
@@ -415,7 +440,8 @@ VkResult Swapchain::signal_after_waiting_here(uint32_t index, VkSemaphore semaph
 }
 
 // A release fence the kernel could not put into the dma-buf (on_released): the acquired image
-// is the app's only once it signals.
+// is the app's only once it signals, which find_acquirable() has already seen (this wait is
+// then immediate).
 VkResult Swapchain::wait_for_unimported_reads(uint32_t index) {
     if (explicit_sync()) {
         return VK_SUCCESS;  // signal_released() has it

@@ -181,6 +181,10 @@ class Swapchain final : public ConsumerEvents {
         return presenter_ && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
     }
     [[nodiscard]] bool release_fence_ready(uint32_t index) const;
+    // Under mutex_: whether image `index` has no unimported release fence still pending, and
+    // whether any image has one (then acquire polls, as nothing notifies its signal).
+    [[nodiscard]] bool unimported_reads_done(uint32_t index) const;
+    [[nodiscard]] bool unimported_reads_pending() const;
     VkResult status_result(VkResult success) const;
     VkResult present_result();
     // Presents go through the hand-over thread (wait strategy, or an export that blocks).

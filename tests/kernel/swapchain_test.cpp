@@ -5,7 +5,10 @@
 // content must be the frame presented (else: stale), and must not change while its read fence
 // is pending (else: overwritten). The control runs the same frames with the bridge's fence
 // transfers switched off and must show the corruption.
+#include <stdlib.h>
+
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <deque>
 #include <mutex>
@@ -14,6 +17,8 @@
 #include "dispatch/dispatch_table.hpp"
 #include "gpusim/harness.hpp"
 #include "kernel/fixture.hpp"
+#include "util/fault.hpp"
+#include "util/switches.hpp"
 #include "wsi/swapchain.hpp"
 
 namespace sb::test {
@@ -463,6 +468,45 @@ class SwapchainReleaseFenceControl : public SwapchainReleaseFence {
 
 TEST_F(SwapchainReleaseFenceControl, WithoutTheBridgeTheAppGetsTheImageMidRead) {
     EXPECT_TRUE(acquire_signalled_before_the_release_fence()) << "the control did not bite";
+}
+
+// A release fence the kernel cannot put into the dma-buf (an old kernel's ENOTTY, here the
+// import_release_fence test fault) is waited for by acquire itself: that wait must be bounded by
+// the app's acquire timeout (VK_TIMEOUT), not by the layer's 5 s render timeout, and the image
+// is acquirable once the fence signals.
+class SwapchainUnimportedReleaseFence : public SwapchainResults {
+  protected:
+    void SetUp() override {
+        ::setenv(util::switch_info(util::Switch::test_fault).name, "import_release_fence:every", 1);
+        util::reset_faults_for_test();
+        SwapchainResults::SetUp();
+    }
+    void TearDown() override {
+        SwapchainResults::TearDown();
+        ::unsetenv(util::switch_info(util::Switch::test_fault).name);
+        util::reset_faults_for_test();
+    }
+};
+
+TEST_F(SwapchainUnimportedReleaseFence, AcquireWaitsForItWithinTheAppsTimeout) {
+    const uint32_t first = acquire_and_present();
+    (void)acquire_and_present();
+    auto pending = vgem().pending_sync_file();
+    ASSERT_TRUE(pending.ok());
+    events_->on_released(first, std::move(pending->file));
+    uint32_t index = 99;
+    const auto before = std::chrono::steady_clock::now();
+    EXPECT_EQ(chain_->acquire(100'000'000, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_TIMEOUT);
+    const auto waited = std::chrono::steady_clock::now() - before;
+    EXPECT_GE(waited, 95ms);
+    EXPECT_LT(waited, 1s) << "acquire waited past the app's 100 ms for the release fence";
+    EXPECT_EQ(chain_->acquire(0, VK_NULL_HANDLE, VK_NULL_HANDLE, &index), VK_NOT_READY);
+    ASSERT_TRUE(vgem().signal(pending->fence_id).ok());
+    VkFence acquired = vk_->create_fence();
+    EXPECT_EQ(chain_->acquire(1'000'000'000, VK_NULL_HANDLE, acquired, &index), VK_SUCCESS);
+    EXPECT_EQ(index, first);
+    EXPECT_EQ(vkWaitForFences(vk_->device, 1, &acquired, VK_TRUE, 2'000'000'000), VK_SUCCESS);
+    vkDestroyFence(vk_->device, acquired, nullptr);
 }
 
 // The wait strategy's last resort (no SYNC_FD anywhere): a released image whose consumer reads
