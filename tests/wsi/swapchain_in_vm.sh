@@ -676,6 +676,27 @@ case_compositor_stalled() { # STRATEGY
   say "     $outcome; the app's whole run: ${seconds}s; compositor: $(counters_line)"
 }
 
+# The compositor refuses to create the swapchain's buffers (--reject-format XR24, the format the
+# swapchain uses): the layer's create_immed gets the protocol error, which ends the connection,
+# so vkCreateSwapchainKHR gives VK_ERROR_SURFACE_LOST_KHR (the app's expected end), one log
+# line, no crash, the compositor unharmed.
+case_compositor_refuses() { # STRATEGY
+  local name="compositor-refuses-buffers-$1"
+  run_case "$name" --hold-ms 8 --reject-format XR24 -- "$(strategy_env "$1")" -- \
+    --frames 60 --width 64 --height 64 --present-mode mailbox --expect surface-lost \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p='' line logged
+  line=$(grep -m 1 'vkCreateSwapchainKHR (requested): VK_ERROR_SURFACE_LOST_KHR' "$current_log.app.err")
+  logged=$(count_lines "$current_log.app.err" "[syncbridge] error: wayland: creating the swapchain's wl_buffers")
+  [ "$app_status" = 0 ] || p=" app exit $app_status (expected VK_ERROR_SURFACE_LOST_KHR and a clean exit);"
+  [ -n "$line" ] || p="$p vkCreateSwapchainKHR did not give VK_ERROR_SURFACE_LOST_KHR;"
+  [ "$logged" = 1 ] || p="$p the layer logged the refusal $logged times, expected once;"
+  [ "${counters[rejected]:-0}" -ge 1 ] || p="$p the compositor refused nothing (rejected=${counters[rejected]-});"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  verdict "$name" "$p"
+  say "     app: $line; compositor: rejected=${counters[rejected]-}"
+}
+
 # A read fence that never signals: the compositor releases each buffer when the next replaces
 # it but holds its read fence for 60 s, so only vgem's own 10 s timeout would signal it. Over a
 # driver without SYNC_FD (the wait strategy's last resort) acquire itself waits for the reads:
@@ -799,6 +820,7 @@ case "$group" in
       case_compositor_stalled "$strategy"
     done
     case_unsignalled_read_fence
+    case_compositor_refuses import
     ;;
   fds)
     for strategy in import wait; do
