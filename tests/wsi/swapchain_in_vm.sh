@@ -791,13 +791,17 @@ case "$group" in
     ;;
   faults)
     # Each site of SYNCBRIDGE_TEST_FAULT (issue #14), on the 10th call and on every call.
-    case_fault import import_sync_file:10 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: '
-    case_fault import import_sync_file:every 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: '
+    # The present-side sites are on the app's thread only where the driver's SYNC_FD export does
+    # not block: the layer's probe measures that, and under ASan it can call gpusim's export
+    # blocking; SYNCBRIDGE_BLOCKING_EXPORT=app keeps those cases on that path whatever it says.
+    app_export=SYNCBRIDGE_BLOCKING_EXPORT=app
+    case_fault import import_sync_file:10 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: ' "$app_export"
+    case_fault import import_sync_file:every 'present: DMA_BUF_IOCTL_IMPORT_SYNC_FILE: ' "$app_export"
     case_fault import export_sync_file:10 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
     case_fault import export_sync_file:every 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
     case_fault wait export_sync_file:10 'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: '
-    case_fault import get_semaphore_fd:10 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed'
-    case_fault import get_semaphore_fd:every 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed'
+    case_fault import get_semaphore_fd:10 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed' "$app_export"
+    case_fault import get_semaphore_fd:every 'present: vkGetSemaphoreFdKHR(SYNC_FD) failed' "$app_export"
     case_fault import import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
     case_fault wait import_semaphore_fd:10 "acquire: importing the consumer's reads failed"
     # Acquires with a semaphore and a fence: either import may fail, and only what was not
@@ -808,7 +812,7 @@ case "$group" in
     case_fault_error import export_sync_file:10:ENODEV 'vkAcquireNextImageKHR: VK_ERROR_SURFACE_LOST_KHR' \
       'acquire: DMA_BUF_IOCTL_EXPORT_SYNC_FILE: No such device' 0 -- --expect surface-lost
     case_fault_error import get_semaphore_fd:10:VK_ERROR_DEVICE_LOST 'vkQueuePresentKHR: VK_ERROR_DEVICE_LOST' \
-      'test fault: get_semaphore_fd call 10 ' 1
+      'test fault: get_semaphore_fd call 10 ' 1 "$app_export"
     case_fault_error import import_semaphore_fd:10:VK_ERROR_DEVICE_LOST 'vkAcquireNextImageKHR: VK_ERROR_DEVICE_LOST' \
       'test fault: import_semaphore_fd call 10 ' 1
     # The layer's own memory (SYNCBRIDGE_MEMORY=layer): the 2nd image's allocation fails.
