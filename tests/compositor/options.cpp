@@ -80,6 +80,7 @@ const char* usage() {
            "                           XB24, all LINEAR); FOURCC as 4 characters or a number\n"
            "  --reject-format FOURCC   advertise it, then refuse every buffer of that format\n"
            "  --wl-drm DEVICE          offer wl_drm v2 naming this DRM node (Xwayland's DRI3)\n"
+           "  --wl-shell               also offer wl_shell (gfxrecon-replay's only shell)\n"
            "  --syncobj DEVICE         offer explicit sync (wp_linux_drm_syncobj_v1), timelines\n"
            "                           on this DRM node (it needs timeline syncobjs)\n"
            "  --never-release          misbehave: never send wl_buffer.release\n"
@@ -105,7 +106,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         // Every flag but the switches takes one value.
         const bool is_switch = flag == "--no-implicit-sync" || flag == "--never-release" ||
                                flag == "--release-twice" || flag == "--content-agnostic" ||
-                               flag == "--help" || flag == "-h";
+                               flag == "--wl-shell" || flag == "--help" || flag == "-h";
         std::string_view value;
         if (!is_switch) {
             if (i + 1 >= argc) {
@@ -128,6 +129,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             options.release_misbehaviour = ReleaseMisbehaviour::twice;
         } else if (flag == "--content-agnostic") {
             options.content_agnostic = true;
+        } else if (flag == "--wl-shell") {
+            options.wl_shell = true;
         } else if (flag == "--socket") {
             options.socket_name = value;
         } else if (flag == "--hold-ms") {

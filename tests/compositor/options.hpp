@@ -98,6 +98,9 @@ struct Options {
     // global. Its buffers (create_prime_buffer) are checked like linux-dmabuf's.
     std::string wl_drm_device;
 
+    // --- wl_shell v1 (wl_shell.hpp): for clients that know no xdg_wm_base -------------------
+    bool wl_shell = false;
+
     // --- explicit sync (wp_linux_drm_syncobj_manager_v1)
     // ------------------------------------------ A DRM node with timeline syncobjs, on which
     // clients' timelines are imported; empty: no explicit sync offered. Explicit-sync surfaces

@@ -101,6 +101,23 @@ TEST(CompositorProtocol, AdvertisesTheGlobalsAndLinearFormats) {
     EXPECT_EQ(compositor->counters().clients_connected, 1u);
 }
 
+// wl_shell (for gfxrecon-replay) only when asked for.
+TEST(CompositorProtocol, OffersWlShellOnlyWithTheOption) {
+    auto plain = start(host_options());
+    ASSERT_NE(plain, nullptr);
+    auto plain_client = connect(*plain);
+    ASSERT_NE(plain_client, nullptr);
+    EXPECT_EQ(plain_client->globals().count("wl_shell"), 0u);
+
+    Options options = host_options();
+    options.wl_shell = true;
+    auto with_shell = start(options);
+    ASSERT_NE(with_shell, nullptr);
+    auto client = connect(*with_shell);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->globals().at("wl_shell"), 1u);
+}
+
 TEST(CompositorProtocol, InitialConfigureThenResizeOnRequest) {
     Options options = host_options();
     options.resize_after_commits = 3;

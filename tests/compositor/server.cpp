@@ -14,6 +14,7 @@
 #include "compositor/syncobj.hpp"
 #include "compositor/vblank.hpp"
 #include "compositor/wl_drm.hpp"
+#include "compositor/wl_shell.hpp"
 #include "compositor/xdg_shell.hpp"
 
 namespace sb::compositor {
@@ -77,6 +78,13 @@ kernel::Status Server::init() {
             return kernel::Error{ENOMEM, "wl_global_create"};
         }
         globals_.push_back(global);
+    }
+    if (options.wl_shell) {
+        wl_global* shell = wl_shell_create(*this);
+        if (shell == nullptr) {
+            return kernel::Error{ENOMEM, "wl_global_create(wl_shell)"};
+        }
+        globals_.push_back(shell);
     }
     if (!options.wl_drm_device.empty()) {
         auto created = WlDrm::create(*this);
