@@ -57,8 +57,8 @@ Result<DumbBuffer> Vgem::create_dumb(uint32_t width, uint32_t height, uint32_t b
     arg.width = width;
     arg.height = height;
     arg.bpp = bpp;
-    if (auto st = checked_ioctl(fd(), DRM_IOCTL_MODE_CREATE_DUMB, &arg,
-                                        "DRM_IOCTL_MODE_CREATE_DUMB");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_MODE_CREATE_DUMB, &arg, "DRM_IOCTL_MODE_CREATE_DUMB");
         !st) {
         return st.error();
     }
@@ -70,8 +70,8 @@ Result<DmaBuf> Vgem::export_dma_buf(uint32_t handle) {
     arg.handle = handle;
     arg.flags = DRM_CLOEXEC | DRM_RDWR;
     arg.fd = -1;
-    if (auto st = checked_ioctl(fd(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &arg,
-                                        "DRM_IOCTL_PRIME_HANDLE_TO_FD");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &arg, "DRM_IOCTL_PRIME_HANDLE_TO_FD");
         !st) {
         return st.error();
     }
@@ -81,8 +81,8 @@ Result<DmaBuf> Vgem::export_dma_buf(uint32_t handle) {
 Result<uint32_t> Vgem::import_dma_buf(const DmaBuf& buffer) {
     drm_prime_handle arg{};
     arg.fd = buffer.fd();
-    if (auto st = checked_ioctl(fd(), DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg,
-                                        "DRM_IOCTL_PRIME_FD_TO_HANDLE");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg, "DRM_IOCTL_PRIME_FD_TO_HANDLE");
         !st) {
         return st.error();
     }
@@ -93,8 +93,7 @@ Result<uint32_t> Vgem::attach_fence(uint32_t handle, Access access) {
     drm_vgem_fence_attach arg{};
     arg.handle = handle;
     arg.flags = access == Access::read ? 0 : kVgemFenceWrite;
-    if (auto st =
-            checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg, "DRM_IOCTL_VGEM_FENCE_ATTACH");
+    if (auto st = checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg, "DRM_IOCTL_VGEM_FENCE_ATTACH");
         !st) {
         return st.error();
     }

@@ -193,7 +193,8 @@ VkResult SubmitBridge::barrier_commands(VkQueue queue, VkCommandBuffer* commands
 
 VkResult SubmitBridge::wait_for_acquired(VkQueue queue, const std::vector<Transfer>& acquires) {
     if (!paths_.gpu_waits_for_acquires) {
-        return wait_idle_on_cpu(acquires);  // returns at once for buffers the other side is done with
+        return wait_idle_on_cpu(
+            acquires);  // returns at once for buffers the other side is done with
     }
     auto pending = pending_foreign_work(acquires);
     if (!pending) {
@@ -303,7 +304,9 @@ bool SubmitBridge::start_deferred_releases() {
         return false;
     }
     auto releaser = std::make_unique<bridge::HandOverThread>(
-        [this](uint32_t index, bridge::HandOverOutcome outcome) { finish_deferred(index, outcome); },
+        [this](uint32_t index, bridge::HandOverOutcome outcome) {
+            finish_deferred(index, outcome);
+        },
         std::chrono::duration_cast<std::chrono::nanoseconds>(kCpuWaitDeadline));
     if (releaser->start_error() != 0) {
         SB_LOG_ONCE(error,
@@ -350,8 +353,10 @@ VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Tran
         std::lock_guard lock(mutex_);
         const bool deferrable = start_deferred_releases();
         if (VkResult r = take_deferred_slot(&index); r != VK_SUCCESS) {
-            SB_LOG_ONCE(error, "release to a foreign queue family: no fence (%d); waiting for "
-                               "the queue on the CPU", r);
+            SB_LOG_ONCE(error,
+                        "release to a foreign queue family: no fence (%d); waiting for "
+                        "the queue on the CPU",
+                        r);
             return next_.QueueWaitIdle(queue);
         }
         DeferredSlot& slot = deferred_[index];
@@ -362,9 +367,9 @@ VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Tran
             slot.busy = false;  // never submitted: still unsignalled, ready for reuse
             return r;
         }
-        auto pending = deferrable ? vgem_->pending_sync_file()
-                                  : kernel::Result<kernel::PendingFence>(
-                                        kernel::Error{ENODEV, "no vgem"});
+        auto pending = deferrable
+                           ? vgem_->pending_sync_file()
+                           : kernel::Result<kernel::PendingFence>(kernel::Error{ENODEV, "no vgem"});
         bool fenced = static_cast<bool>(pending);
         for (const Transfer& transfer : releases) {
             if (!fenced) {
@@ -372,15 +377,18 @@ VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Tran
             }
             if (auto st = transfer.buffer->import_sync_file(pending->file, kernel::Access::write);
                 !st) {
-                SB_LOG_ONCE(error, "release to a foreign queue family: %s; the app's thread "
-                                   "waits for the GPU instead", st.error().describe().c_str());
+                SB_LOG_ONCE(error,
+                            "release to a foreign queue family: %s; the app's thread "
+                            "waits for the GPU instead",
+                            st.error().describe().c_str());
                 fenced = false;
             }
         }
         if (!fenced) {
             if (deferrable && !pending) {
-                SB_LOG_ONCE(error, "release to a foreign queue family: no vgem fence (%s); the "
-                                   "app's thread waits for the GPU instead",
+                SB_LOG_ONCE(error,
+                            "release to a foreign queue family: no vgem fence (%s); the "
+                            "app's thread waits for the GPU instead",
                             pending.error().describe().c_str());
             }
             VkResult r = wait_on_app_thread(fence);
@@ -396,19 +404,20 @@ VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Tran
         slot.vgem_fence = pending->fence_id;
     }
     // Outside mutex_: the thread takes it in finish_deferred.
-    releaser_->enqueue(index, [this, fence](std::chrono::nanoseconds timeout)
-                                  -> kernel::Result<kernel::WaitOutcome> {
-        VkFence waited = fence;
-        VkResult r = next_.WaitForFences(device_, 1, &waited, VK_TRUE,
-                                         static_cast<uint64_t>(timeout.count()));
-        if (r == VK_SUCCESS) {
-            return kernel::WaitOutcome::ready;
-        }
-        if (r == VK_TIMEOUT) {
-            return kernel::WaitOutcome::timed_out;
-        }
-        return kernel::Error{EIO, "vkWaitForFences (deferred release)"};
-    });
+    releaser_->enqueue(
+        index,
+        [this, fence](std::chrono::nanoseconds timeout) -> kernel::Result<kernel::WaitOutcome> {
+            VkFence waited = fence;
+            VkResult r = next_.WaitForFences(device_, 1, &waited, VK_TRUE,
+                                             static_cast<uint64_t>(timeout.count()));
+            if (r == VK_SUCCESS) {
+                return kernel::WaitOutcome::ready;
+            }
+            if (r == VK_TIMEOUT) {
+                return kernel::WaitOutcome::timed_out;
+            }
+            return kernel::Error{EIO, "vkWaitForFences (deferred release)"};
+        });
     return VK_SUCCESS;
 }
 
@@ -417,9 +426,11 @@ VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Tran
 void SubmitBridge::finish_deferred(uint32_t index, bridge::HandOverOutcome outcome) {
     std::lock_guard lock(mutex_);
     DeferredSlot& slot = deferred_[index];
-    if (outcome != bridge::HandOverOutcome::ready && outcome != bridge::HandOverOutcome::cancelled) {
-        SB_LOG_ONCE(error, "release to a foreign queue family: the GPU did not finish (%s); "
-                           "releasing the buffer anyway",
+    if (outcome != bridge::HandOverOutcome::ready &&
+        outcome != bridge::HandOverOutcome::cancelled) {
+        SB_LOG_ONCE(error,
+                    "release to a foreign queue family: the GPU did not finish (%s); "
+                    "releasing the buffer anyway",
                     outcome == bridge::HandOverOutcome::timed_out ? "timed out" : "device lost");
     }
     if (auto st = vgem_->signal(slot.vgem_fence); !st) {

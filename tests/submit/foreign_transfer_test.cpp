@@ -37,8 +37,7 @@ using gpusim::test::Vk;
 constexpr uint32_t kOld = 0x0BAD0BADu;  // what the memory held before
 constexpr uint32_t kNew = 0xC0FFEE01u;  // what the writer of the transfer wrote
 constexpr VkDeviceSize kSize = 4096;
-constexpr uint64_t kVkSoon = 5'000'000'000;   // ns
-constexpr uint64_t kVkBlocked = 300'000'000;  // ns: "still waiting" means waiting
+constexpr uint64_t kVkSoon = 5'000'000'000;  // ns
 
 enum class Sync { v1, v2 };
 enum class Bridge { on, off };
@@ -65,8 +64,7 @@ const char* driver_name(Driver driver) {
 
 [[maybe_unused]] void PrintTo(const Case& c, std::ostream* out) {
     *out << (c.sync == Sync::v1 ? "vkCmdPipelineBarrier" : "vkCmdPipelineBarrier2")
-         << (c.bridge == Bridge::on ? ", bridged" : ", control") << ", "
-         << driver_name(c.driver);
+         << (c.bridge == Bridge::on ? ", bridged" : ", control") << ", " << driver_name(c.driver);
 }
 
 std::string name(const ::testing::TestParamInfo<Case>& info) {
@@ -385,20 +383,18 @@ INSTANTIATE_TEST_SUITE_P(Submit, ForeignTransfer,
                          ::testing::Values(Case{Sync::v1, Bridge::on}, Case{Sync::v1, Bridge::off},
                                            Case{Sync::v2, Bridge::on}, Case{Sync::v2, Bridge::off}),
                          name);
-INSTANTIATE_TEST_SUITE_P(
-    WithoutSyncFd, ForeignTransfer,
-    ::testing::Values(Case{Sync::v1, Bridge::on, Driver::no_sync_fd},
-                      Case{Sync::v1, Bridge::off, Driver::no_sync_fd},
-                      Case{Sync::v2, Bridge::on, Driver::no_sync_fd},
-                      Case{Sync::v2, Bridge::off, Driver::no_sync_fd}),
-    name);
-INSTANTIATE_TEST_SUITE_P(
-    BlockingExport, ForeignTransfer,
-    ::testing::Values(Case{Sync::v1, Bridge::on, Driver::blocking_export},
-                      Case{Sync::v1, Bridge::off, Driver::blocking_export},
-                      Case{Sync::v2, Bridge::on, Driver::blocking_export},
-                      Case{Sync::v2, Bridge::off, Driver::blocking_export}),
-    name);
+INSTANTIATE_TEST_SUITE_P(WithoutSyncFd, ForeignTransfer,
+                         ::testing::Values(Case{Sync::v1, Bridge::on, Driver::no_sync_fd},
+                                           Case{Sync::v1, Bridge::off, Driver::no_sync_fd},
+                                           Case{Sync::v2, Bridge::on, Driver::no_sync_fd},
+                                           Case{Sync::v2, Bridge::off, Driver::no_sync_fd}),
+                         name);
+INSTANTIATE_TEST_SUITE_P(BlockingExport, ForeignTransfer,
+                         ::testing::Values(Case{Sync::v1, Bridge::on, Driver::blocking_export},
+                                           Case{Sync::v1, Bridge::off, Driver::blocking_export},
+                                           Case{Sync::v2, Bridge::on, Driver::blocking_export},
+                                           Case{Sync::v2, Bridge::off, Driver::blocking_export}),
+                         name);
 INSTANTIATE_TEST_SUITE_P(Submit, ForeignTransferRepeated,
                          ::testing::Values(Case{Sync::v1, Bridge::on, Driver::sync_fd},
                                            Case{Sync::v2, Bridge::on, Driver::no_sync_fd},

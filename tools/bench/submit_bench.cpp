@@ -2,7 +2,8 @@
 // and vkQueueSubmit, through syncbridge over gpusim (latency 0) against gpusim alone, in the
 // test VM; and over gpusim without SYNC_FD (the wait strategy) and with an export that waits for
 // the GPU (150 ms here, as lavapipe 25's), where the release is deferred to the layer's thread
-// (and, for comparison, SYNCBRIDGE_BLOCKING_EXPORT=app: exported on the app's thread). Only the measured call is timed; the GPU's work is waited for outside the timer. Run:
+// (and, for comparison, SYNCBRIDGE_BLOCKING_EXPORT=app: exported on the app's thread). Only the
+// measured call is timed; the GPU's work is waited for outside the timer. Run:
 //   tools/vm/run -- build/tools/bench/syncbridge-submit-bench
 #include <benchmark/benchmark.h>
 
