@@ -1,7 +1,8 @@
 // libFuzzer target: a compositor's (or X server's) list of format + modifier pairs, any length,
-// duplicates included, through the layer's dedup (UniqueFormatList) and its format choice
-// (wsi/formats.hpp). Input: records of a fourcc (u32) and a modifier (u64). Checks what the
-// swapchain relies on: each pair once, and every chosen pair one the consumer listed.
+// duplicates included, through the layer's dedup (UniqueFormatList, unique_modifiers) and its
+// format choice (wsi/formats.hpp). Input: records of a fourcc (u32) and a modifier (u64). Checks
+// what the swapchain relies on: each pair once, and every chosen pair one the consumer listed.
+#include <algorithm>
 #include <cstdlib>
 
 #include "fuzz_input.hpp"
@@ -54,5 +55,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
     }
     (void)presentable_formats(pairs);
+
+    // The same input as two modifier lists (DRI3's window and screen lists), merged once each.
+    std::vector<uint64_t> modifiers;
+    modifiers.reserve(pairs.size());
+    for (const auto& pair : pairs) {
+        modifiers.push_back(pair.modifier);
+    }
+    const size_t half = modifiers.size() / 2;
+    const auto merged =
+        unique_modifiers({std::span(modifiers).first(half), std::span(modifiers).subspan(half)});
+    for (size_t i = 0; i < merged.size(); ++i) {
+        for (size_t j = i + 1; j < merged.size(); ++j) {
+            if (merged[i] == merged[j]) {
+                std::abort();  // a modifier kept twice
+            }
+        }
+    }
+    for (uint64_t modifier : modifiers) {
+        if (std::find(merged.begin(), merged.end(), modifier) == merged.end()) {
+            std::abort();  // a modifier lost
+        }
+    }
     return 0;
 }
