@@ -76,6 +76,8 @@ const char* usage() {
            "  --refresh-ms N           vblank period (default 16)\n"
            "  --size WxH               toplevel size in configure events\n"
            "  --resize-after N:WxH     configure a new size after N commits\n"
+           "  --configure-storm N      the resize as N configures of other sizes at once, the\n"
+           "                           requested size last, at that commit and the 9 after it\n"
            "  --format FOURCC[:MOD]    advertise a format (repeatable; default AR24 XR24 AB24\n"
            "                           XB24, all LINEAR); FOURCC as 4 characters or a number\n"
            "  --reject-format FOURCC   advertise it, then refuse every buffer of that format\n"
@@ -176,6 +178,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                 !parse_number(value.substr(0, colon), options.resize_after_commits) ||
                 options.resize_after_commits == 0 ||
                 !parse_size(value.substr(colon + 1), options.resize_width, options.resize_height)) {
+                return bad();
+            }
+        } else if (flag == "--configure-storm") {
+            if (!parse_number(value, options.configure_storm) || options.configure_storm == 0) {
                 return bad();
             }
         } else if (flag == "--format") {

@@ -152,7 +152,16 @@ void Server::shutdown() {
 }
 
 void Server::on_commit(wl_client* client) {
-    if (options.resize_after_commits != 0 && commit_count == options.resize_after_commits) {
+    if (options.resize_after_commits != 0 && options.configure_storm != 0 &&
+        commit_count >= options.resize_after_commits &&
+        commit_count < options.resize_after_commits + kConfigureStormCommits) {
+        // Every size of the storm differs from the one before; the client has to keep up with
+        // the last (the requested size), having acked or skipped the rest.
+        for (uint32_t left = options.configure_storm; left-- > 0;) {
+            const auto step = static_cast<int32_t>(left);
+            resize_toplevels(options.resize_width + 8 * step, options.resize_height + 4 * step);
+        }
+    } else if (options.resize_after_commits != 0 && commit_count == options.resize_after_commits) {
         resize_toplevels(options.resize_width, options.resize_height);
     }
     if (options.vanish_after_commits != 0 && commit_count == options.vanish_after_commits) {

@@ -5,8 +5,8 @@
 #
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
-#          errors (never-release, vanish, release-twice, resize, 12 clients on one
-#          compositor), failures (vkCreateSwapchainKHR under injected allocation and
+#          errors (never-release, vanish, release-twice, resize, a configure storm, 12
+#          clients on one compositor), failures (vkCreateSwapchainKHR under injected allocation and
 #          thread-start failures), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
@@ -324,6 +324,27 @@ case_resize() { # STRATEGY
   say "     recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
 }
 
+# A configure storm (the compositor's --configure-storm): from commit 30, 20 configures of
+# other sizes at once at each of 10 commits, 320x200 last. The app recreates as it sees fit and
+# must go on presenting at the final size: no hang (the acquire timeout), no crash, every frame
+# correct. The compositor's configure count is the evidence that the storm was sent.
+case_configure_storm() { # STRATEGY
+  local name="configure-storm-$1"
+  run_case "$name" --hold-ms 8 --size 256x256 --resize-after 30:320x200 --configure-storm 20 \
+    -- "$(strategy_env "$1")" -- \
+    --frames 90 --acquire-timeout-ns "$acquire_timeout_ns" --expect recreate || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[configures]-0}" -ge 200 ] || p="$p configures=${counters[configures]-}, expected >= 200;"
+  verdict "$name" "$p"
+  local recreated=${result#*recreated: }
+  say "     configures: ${counters[configures]-}; recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
+}
+
 # A driver with no SYNC_FD at all (gpusim GPUSIM_SYNC_FD=0): the wait strategy's last resort,
 # userspace waits for the render (present) and for the consumer's reads (acquire).
 case_no_sync_fd() { # MODE
@@ -580,6 +601,7 @@ case "$group" in
       case_vanish "$strategy"
       case_release_twice "$strategy"
       case_resize "$strategy"
+      case_configure_storm "$strategy"
       case_clients "$strategy"
     done
     ;;

@@ -5,11 +5,12 @@
 #include <xcb/dri3.h>
 #include <xcb/present.h>
 
-#include <algorithm>
+#include <span>
 
 #include "kernel/unique_fd.hpp"
 #include "util/log.hpp"
 #include "wsi/consumer_errors.hpp"
+#include "wsi/formats.hpp"
 #include "wsi/x11/x11_presenter.hpp"
 #include "wsi/x11/xcb_util.hpp"
 
@@ -69,12 +70,11 @@ struct DeviceInfo {
     std::vector<uint64_t> modifiers;  // DRI3 1.2's for the window (window-specific first)
 };
 
-void add_modifiers(const uint64_t* modifiers, int count, std::vector<uint64_t>* out) {
-    for (int i = 0; i < count; ++i) {
-        if (std::find(out->begin(), out->end(), modifiers[i]) == out->end()) {
-            out->push_back(modifiers[i]);
-        }
-    }
+// Whether the lists a GetSupportedModifiers reply counts fit in the reply: libxcb's accessors
+// trust the server's counts, so counts past the reply's length would be reads past its end.
+bool modifier_lists_fit(const xcb_dri3_get_supported_modifiers_reply_t& reply) {
+    const uint64_t listed = uint64_t{reply.num_window_modifiers} + reply.num_screen_modifiers;
+    return listed * sizeof(uint64_t) <= uint64_t{reply.length} * 4;  // length: 4-byte units
 }
 
 // The device the server reads dma-bufs with (DRI3Open's fd, of which only the dev_t is kept)
@@ -107,13 +107,19 @@ kernel::Result<DeviceInfo> query_device(xcb_connection_t* connection, xcb_window
     }
     Reply<xcb_dri3_get_supported_modifiers_reply_t> listed(
         xcb_dri3_get_supported_modifiers_reply(connection, modifiers_cookie, nullptr));
-    if (listed) {
-        add_modifiers(xcb_dri3_get_supported_modifiers_window_modifiers(listed.get()),
-                      xcb_dri3_get_supported_modifiers_window_modifiers_length(listed.get()),
-                      &info.modifiers);
-        add_modifiers(xcb_dri3_get_supported_modifiers_screen_modifiers(listed.get()),
-                      xcb_dri3_get_supported_modifiers_screen_modifiers_length(listed.get()),
-                      &info.modifiers);
+    if (listed && !modifier_lists_fit(*listed)) {
+        SB_LOG_ONCE(warn,
+                    "x11: the X server's DRI3 GetSupportedModifiers reply counts %u + %u "
+                    "modifiers in %u bytes: ignored",
+                    listed->num_window_modifiers, listed->num_screen_modifiers, listed->length * 4);
+    } else if (listed) {
+        const std::span<const uint64_t> window(
+            xcb_dri3_get_supported_modifiers_window_modifiers(listed.get()),
+            listed->num_window_modifiers);
+        const std::span<const uint64_t> screen(
+            xcb_dri3_get_supported_modifiers_screen_modifiers(listed.get()),
+            listed->num_screen_modifiers);
+        info.modifiers = unique_modifiers({window, screen});
     }
     return info;
 }
