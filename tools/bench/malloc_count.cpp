@@ -32,7 +32,8 @@ size_t arena_used = 0;
 bool resolving = false;
 
 bool in_arena(const void* p) {
-    return p >= static_cast<const void*>(arena) && p < static_cast<const void*>(arena + sizeof arena);
+    return p >= static_cast<const void*>(arena) &&
+           p < static_cast<const void*>(arena + sizeof arena);
 }
 
 void resolve() {
