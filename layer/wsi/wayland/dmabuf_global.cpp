@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "wsi/wayland/dmabuf_feedback.hpp"
+#include "kernel/drm_node.hpp"
 #include "wsi/wayland/registry.hpp"
 
 namespace sb::wsi::wayland {
@@ -70,6 +70,7 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
             }
         }
         global.main_device = feedback->main_device;
+        global.tranches = std::move(feedback->tranches);
         return global;
     }
     zwp_linux_dmabuf_v1_add_listener(global.dmabuf.get(), &kDmabufListener, &global.formats);
@@ -80,6 +81,14 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
         return st.error();
     }
     return global;
+}
+
+std::string describe_wayland_path(uint32_t bound_version, dev_t main_device) {
+    std::string text = "Wayland linux-dmabuf v" + std::to_string(bound_version);
+    if (main_device != 0) {
+        text += " (feedback main device " + kernel::drm_node_name(main_device) + ")";
+    }
+    return text;
 }
 
 }  // namespace sb::wsi::wayland
