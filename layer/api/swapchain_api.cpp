@@ -106,7 +106,8 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
     swapchains().insert(data, data);
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
     // What a bug report needs in one line, as syncbridge-info's path line says it.
-    SB_LOG(info, "swapchain %p: %s, strategy %s, images allocated by the %s, %s sync; %ux%u, %u images",
+    SB_LOG(info,
+           "swapchain %p: %s, strategy %s, images allocated by the %s, %s sync; %ux%u, %u images",
            static_cast<void*>(data), surface->window_system->consumer_path().c_str(),
            bridge::to_string(dev.strategy), data->chain->layer_memory() ? "layer" : "driver",
            data->chain->explicit_sync() ? "explicit" : "implicit", config.extent.width,

@@ -1,7 +1,7 @@
 #include "kernel/drm_node.hpp"
 
-#include <sys/sysmacros.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <xf86drm.h>
 
 namespace sb::kernel {

@@ -119,7 +119,8 @@ void print_window_systems_text(const WindowSystems& ws) {
     if (!w.connected) {
         std::printf("  Wayland: none (%s)\n", w.error.c_str());
     } else {
-        std::printf("  Wayland (%s): zwp_linux_dmabuf_v1 v%u", w.socket.c_str(), w.dmabuf_advertised);
+        std::printf("  Wayland (%s): zwp_linux_dmabuf_v1 v%u", w.socket.c_str(),
+                    w.dmabuf_advertised);
         if (w.dmabuf_bound != 0) {
             std::printf(" (the layer binds v%u)", w.dmabuf_bound);
         }
@@ -198,8 +199,8 @@ void print_window_systems_json(const WindowSystems& ws) {
             "{\"connected\": true, \"socket\": \"%s\", \"error\": \"%s\", "
             "\"dri3_version\": \"%u.%u\", \"present_version\": \"%u.%u\", "
             "\"dri3_device\": \"%s\"}",
-            json_escape(x.socket).c_str(), json_escape(x.error).c_str(), x.dri3_major,
-            x.dri3_minor, x.present_major, x.present_minor,
+            json_escape(x.socket).c_str(), json_escape(x.error).c_str(), x.dri3_major, x.dri3_minor,
+            x.present_major, x.present_minor,
             x.dri3_device != 0 ? json_escape(node(x.dri3_device)).c_str() : "");
     }
     std::printf("\n  },\n");
@@ -214,7 +215,8 @@ std::string path_json(bool connected, const PathReport& path) {
            json_escape(path.because) + "\"}";
 }
 
-void print_text(const WindowSystems& ws, const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+void print_text(const WindowSystems& ws, const KernelSupport& kernel, const char* mode,
+                const std::vector<Row>& rows) {
     std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls), kernel.probed_with.c_str());
     std::printf("SYNCBRIDGE_MODE: %s\n", mode);
@@ -267,7 +269,8 @@ void print_text(const WindowSystems& ws, const KernelSupport& kernel, const char
     }
 }
 
-void print_json(const WindowSystems& ws, const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+void print_json(const WindowSystems& ws, const KernelSupport& kernel, const char* mode,
+                const std::vector<Row>& rows) {
     std::printf("{\n  \"kernel\": {\"sync_file_ioctls\": \"%s\", \"probed_with\": \"%s\"},\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls),
                 json_escape(kernel.probed_with).c_str());

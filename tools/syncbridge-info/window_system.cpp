@@ -265,8 +265,9 @@ PathReport wayland_path(const WaylandReport& wayland, const bridge::StrategyChoi
                    ", " + allocator_words(allocator) + ", " + sync;
     path.because = strategy.reason;
     if (!wayland.argb8888_linear && !wayland.xrgb8888_linear) {
-        path.because += "; but the compositor takes neither ARGB8888 nor XRGB8888 LINEAR: "
-                        "swapchains fail";
+        path.because +=
+            "; but the compositor takes neither ARGB8888 nor XRGB8888 LINEAR: "
+            "swapchains fail";
     }
     return path;
 }

@@ -25,8 +25,8 @@ struct TrancheReport {
 
 struct WaylandReport {
     bool connected = false;
-    std::string socket;  // the socket connected to, or what was tried
-    std::string error;   // why there is no report (not connected, no answer)
+    std::string socket;              // the socket connected to, or what was tried
+    std::string error;               // why there is no report (not connected, no answer)
     uint32_t dmabuf_advertised = 0;  // zwp_linux_dmabuf_v1's version, 0: none
     uint32_t dmabuf_bound = 0;       // as the layer binds it, 0: unusable
     dev_t main_device = 0;           // feedback (version 4+), 0: not said
