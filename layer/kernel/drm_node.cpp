@@ -32,7 +32,7 @@ std::string drm_node_name(dev_t node) {
             }
         }
     }
-    return "device " + std::to_string(major(node)) + ":" + std::to_string(minor(node));
+    return "dev " + std::to_string(major(node)) + ":" + std::to_string(minor(node));
 }
 
 }  // namespace sb::kernel

@@ -80,8 +80,11 @@ std::string peer_socket(int fd) {
     sockaddr_un address{};
     socklen_t length = sizeof address;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
-        address.sun_family != AF_UNIX || length <= offsetof(sockaddr_un, sun_path)) {
+        address.sun_family != AF_UNIX) {
         return "?";
+    }
+    if (length <= offsetof(sockaddr_un, sun_path)) {
+        return "an unnamed socket";  // a socketpair's end, handed over as WAYLAND_SOCKET
     }
     const size_t path_length = length - offsetof(sockaddr_un, sun_path);
     if (address.sun_path[0] == '\0') {  // an abstract socket
