@@ -124,9 +124,10 @@ echo "vkcube-wayland's buffers: $(grep -oE -- '-> (wl_shm|zwp_linux_dmabuf_v1|zw
 if [ -n "$layer_manifest_dir" ]; then
   # The layer's own memory: weston 14's llvmpipe faults on lavapipe 25's (README.md).
   status=0
-  SYNCBRIDGE_DISABLE= SYNCBRIDGE_ENABLE=1 SYNCBRIDGE_LOG=info SYNCBRIDGE_MEMORY=layer \
-    VK_ADD_LAYER_PATH="$layer_manifest_dir" timeout 300 vkcube-wayland --c 10 --width 256 \
-    --height 256 2>"$work/vkcube-sb.log" || status=$?
+  env -u SYNCBRIDGE_DISABLE SYNCBRIDGE_LOG=info SYNCBRIDGE_MEMORY=layer \
+    VK_ADD_LAYER_PATH="$layer_manifest_dir" VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi \
+    timeout 300 vkcube-wayland --c 10 --width 256 --height 256 2>"$work/vkcube-sb.log" ||
+    status=$?
   echo "vkcube-wayland with syncbridge: exit status $status"
   grep -m3 '^\[syncbridge\] info: ' "$work/vkcube-sb.log" || true
   check "vkcube-wayland with syncbridge runs" test "$status" = 0
@@ -139,6 +140,7 @@ wait $weston 2>/dev/null || true
 if [ $failed != 0 ]; then
   echo "--- weston's log"; tail -n 40 "$work/weston.log"
   echo "--- vkcube-wayland's last messages"; tail -n 20 "$work/vkcube.log"
+  [ -f "$work/vkcube-sb.log" ] && { echo "--- with syncbridge"; tail -n 20 "$work/vkcube-sb.log"; }
 fi
 rm -rf "$work"
 exit $failed
