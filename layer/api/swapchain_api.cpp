@@ -156,7 +156,15 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device,
         case Route::driver:
             break;
     }
-    return dev->next.CreateSwapchainKHR(device, info, alloc, swapchain);
+    const VkResult r = dev->next.CreateSwapchainKHR(device, info, alloc, swapchain);
+    if (r == VK_SUCCESS) {
+        // The other half of syncbridge-info's path line: no syncbridge in this swapchain's way.
+        SB_LOG(info, "swapchain %p: the driver's own WSI, without syncbridge's fences (%s)",
+               static_cast<void*>(*swapchain),
+               dev->strategy == bridge::Strategy::passthrough ? "the layer does not bridge this GPU"
+                                                              : "the consumer takes no dma-bufs");
+    }
+    return r;
 }
 
 VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR swapchain,
