@@ -195,24 +195,15 @@ void prepare_for_foreign_transfers(DeviceData& dev, const VkDeviceCreateInfo& in
            paths.export_releases ? "with the driver's SYNC_FD" : "by the layer's thread (vgem)");
 }
 
-// Who allocates the swapchain's dma-bufs: the driver when it can export them, the layer when it
-// cannot (kernel/dma_buf_allocator.hpp). SYNCBRIDGE_MEMORY=layer makes the layer allocate for a
-// driver that imports too: a consumer that mishandles the driver's own dma-bufs (Mesa 25's
-// llvmpipe in weston 14 faults on lavapipe 25's udmabuf-backed ones) takes the layer's.
+// Who allocates the swapchain's dma-bufs (bridge::choose_allocator), with a refused
+// SYNCBRIDGE_MEMORY=layer said once.
 bool layer_allocates_memory(const bridge::DeviceCapabilities& caps) {
-    if (!caps.dma_buf_image_export) {
-        return true;
+    const bridge::AllocatorChoice choice = bridge::choose_allocator(
+        caps, bridge::kernel_support(), util::switch_is(util::Switch::memory, "layer"));
+    if (choice.override_refused) {
+        SB_LOG_ONCE(warn, "%s; the driver allocates", choice.reason.c_str());
     }
-    if (!util::switch_is(util::Switch::memory, "layer")) {
-        return false;
-    }
-    if (!caps.dma_buf_image_import || !bridge::kernel_support().can_allocate_dma_bufs) {
-        SB_LOG_ONCE(warn,
-                    "SYNCBRIDGE_MEMORY=layer: the driver cannot import dma-bufs or the "
-                    "kernel has no allocator; the driver allocates");
-        return false;
-    }
-    return true;
+    return choice.layer_allocates;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "kernel/drm_node.hpp"
 #include "wsi/wayland/dmabuf_feedback.hpp"
 #include "wsi/wayland/feedback_parser.hpp"
 #include "wsi/wayland/registry.hpp"
@@ -59,6 +60,7 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
         // make. Scanout tranches name buffers the main device can read too.
         global.formats = pairs_of(*feedback);
         global.main_device = feedback->main_device;
+        global.tranches = std::move(feedback->tranches);
         return global;
     }
     UniqueFormatList formats;
@@ -71,6 +73,14 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
     }
     global.formats = std::move(formats).take();
     return global;
+}
+
+std::string describe_wayland_path(uint32_t bound_version, dev_t main_device) {
+    std::string text = "Wayland linux-dmabuf v" + std::to_string(bound_version);
+    if (main_device != 0) {
+        text += " (feedback main device " + kernel::drm_node_name(main_device) + ")";
+    }
+    return text;
 }
 
 }  // namespace sb::wsi::wayland
