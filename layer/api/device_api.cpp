@@ -172,39 +172,38 @@ std::vector<submit::QueueFamily> device_queues(const DeviceData& dev,
     return queues;
 }
 
-// Foreign queue-family transfers need SYNC_FD semaphores and the dma-buf sync_file ioctls: the
-// import strategy's devices. Elsewhere (wait, pass-through) a release or acquire at submit is
-// left to the driver, as without the layer.
+// Foreign queue-family transfers are bridged on every device that bridges at all (import and
+// wait strategies; submit/submit_bridge.hpp says how each waits and fences). Pass-through
+// devices leave them to the driver, as without the layer.
 void prepare_for_foreign_transfers(DeviceData& dev, const VkDeviceCreateInfo& info,
                                    PFN_vkSetDeviceLoaderData set_loader_data) {
-    if (dev.strategy != bridge::Strategy::kernel_import || dev.disable_fence_transfer_for_tests) {
+    if (dev.strategy == bridge::Strategy::passthrough || dev.disable_fence_transfer_for_tests) {
         return;
     }
+    submit::TransferPaths paths;
+    const bool imports = dev.strategy == bridge::Strategy::kernel_import;
+    paths.gpu_waits_for_acquires = imports || dev.acquire_imports_reads;
+    paths.export_releases = imports && !dev.export_blocks;
     dev.transfers.reset(new (std::nothrow) submit::DeviceTransfers(
-        dev.next, dev.handle, set_loader_data, device_queues(dev, info)));
+        dev.next, dev.handle, set_loader_data, device_queues(dev, info), paths));
     if (!dev.transfers) {
         SB_LOG_ONCE(error, "out of memory: foreign queue-family transfers are not bridged");
+        return;
     }
+    SB_LOG(debug, "foreign transfers at submit: acquires wait on the %s, releases fenced %s",
+           paths.gpu_waits_for_acquires ? "GPU" : "CPU",
+           paths.export_releases ? "with the driver's SYNC_FD" : "by the layer's thread (vgem)");
 }
 
-// Who allocates the swapchain's dma-bufs: the driver when it can export them, the layer when it
-// cannot (kernel/dma_buf_allocator.hpp). SYNCBRIDGE_MEMORY=layer makes the layer allocate for a
-// driver that imports too: a consumer that mishandles the driver's own dma-bufs (Mesa 25's
-// llvmpipe in weston 14 faults on lavapipe 25's udmabuf-backed ones) takes the layer's.
+// Who allocates the swapchain's dma-bufs (bridge::choose_allocator), with a refused
+// SYNCBRIDGE_MEMORY=layer said once.
 bool layer_allocates_memory(const bridge::DeviceCapabilities& caps) {
-    if (!caps.dma_buf_image_export) {
-        return true;
+    const bridge::AllocatorChoice choice = bridge::choose_allocator(
+        caps, bridge::kernel_support(), util::switch_is(util::Switch::memory, "layer"));
+    if (choice.override_refused) {
+        SB_LOG_ONCE(warn, "%s; the driver allocates", choice.reason.c_str());
     }
-    if (!util::switch_is(util::Switch::memory, "layer")) {
-        return false;
-    }
-    if (!caps.dma_buf_image_import || !bridge::kernel_support().can_allocate_dma_bufs) {
-        SB_LOG_ONCE(warn,
-                    "SYNCBRIDGE_MEMORY=layer: the driver cannot import dma-bufs or the "
-                    "kernel has no allocator; the driver allocates");
-        return false;
-    }
-    return true;
+    return choice.layer_allocates;
 }
 
 }  // namespace

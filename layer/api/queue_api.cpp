@@ -4,7 +4,7 @@
 // and the layer's are serialised here. Every other queue goes straight through.
 // Devices that bridge foreign transfers (layer/submit): a submit whose command buffers release
 // dma-buf memory to, or acquire it from, VK_QUEUE_FAMILY_FOREIGN_EXT / EXTERNAL gets the layer's
-// fences around it.
+// waits and fences around it.
 #include <mutex>
 #include <vector>
 
@@ -50,6 +50,15 @@ VkResult submit_with_transfers(DeviceData& dev, VkQueue queue, const Transfers& 
     return VK_SUCCESS;
 }
 
+// The app's submit and the layer's batches around it, all under the internal queue's lock when
+// `queue` is that queue (the layer submits to it from vkAcquireNextImageKHR too).
+template <typename Call>
+VkResult with_transfers(DeviceData& dev, VkQueue queue, const Transfers& transfers, Call call) {
+    return serialised(dev, queue, [&] {
+        return transfers.empty() ? call() : submit_with_transfers(dev, queue, transfers, call);
+    });
+}
+
 }  // namespace
 
 bool needs_queue_intercepts(const DeviceData& dev) {
@@ -59,12 +68,9 @@ bool needs_queue_intercepts(const DeviceData& dev) {
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t count,
                                            const VkSubmitInfo* submits, VkFence fence) {
     DeviceData* dev = device_data(queue);
-    auto call = [&] {
-        return serialised(*dev, queue,
-                          [&] { return dev->next.QueueSubmit(queue, count, submits, fence); });
-    };
+    auto call = [&] { return dev->next.QueueSubmit(queue, count, submits, fence); };
     if (!dev->transfers || dev->transfers->log.empty()) {
-        return call();
+        return serialised(*dev, queue, call);
     }
     Transfers transfers;
     for (uint32_t i = 0; i < count; ++i) {
@@ -73,7 +79,7 @@ VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit(VkQueue queue, uint32_t count,
                                         &transfers.releases);
         }
     }
-    return transfers.empty() ? call() : submit_with_transfers(*dev, queue, transfers, call);
+    return with_transfers(*dev, queue, transfers, call);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
@@ -82,11 +88,9 @@ VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
     // The core and KHR names share a signature; the driver's table has whichever it exposes.
     auto next =
         dev->next.QueueSubmit2 != nullptr ? dev->next.QueueSubmit2 : dev->next.QueueSubmit2KHR;
-    auto call = [&] {
-        return serialised(*dev, queue, [&] { return next(queue, count, submits, fence); });
-    };
+    auto call = [&] { return next(queue, count, submits, fence); };
     if (!dev->transfers || dev->transfers->log.empty()) {
-        return call();
+        return serialised(*dev, queue, call);
     }
     Transfers transfers;
     for (uint32_t i = 0; i < count; ++i) {
@@ -95,7 +99,7 @@ VKAPI_ATTR VkResult VKAPI_CALL QueueSubmit2(VkQueue queue, uint32_t count,
                                         &transfers.acquires, &transfers.releases);
         }
     }
-    return transfers.empty() ? call() : submit_with_transfers(*dev, queue, transfers, call);
+    return with_transfers(*dev, queue, transfers, call);
 }
 
 VKAPI_ATTR VkResult VKAPI_CALL QueueBindSparse(VkQueue queue, uint32_t count,

@@ -105,6 +105,13 @@ VkResult create_layer_swapchain(DeviceData& dev, const VkSwapchainCreateInfoKHR&
     }
     swapchains().insert(data, data);
     *swapchain = reinterpret_cast<VkSwapchainKHR>(data);
+    // What a bug report needs in one line, as syncbridge-info's path line says it.
+    SB_LOG(info,
+           "swapchain %p: %s, strategy %s, images allocated by the %s, %s sync; %ux%u, %u images",
+           static_cast<void*>(data), surface->window_system->consumer_path().c_str(),
+           bridge::to_string(dev.strategy), data->chain->layer_memory() ? "layer" : "driver",
+           data->chain->explicit_sync() ? "explicit" : "implicit", config.extent.width,
+           config.extent.height, config.image_count);
     // The strategy stays last: tests/wsi/swapchain_in_vm.sh reads it from the end of the line.
     SB_LOG(debug, "swapchain %p: %ux%u, %u images, present mode %d, %s memory, strategy %s",
            static_cast<void*>(data), config.extent.width, config.extent.height, config.image_count,
@@ -149,7 +156,15 @@ VKAPI_ATTR VkResult VKAPI_CALL CreateSwapchainKHR(VkDevice device,
         case Route::driver:
             break;
     }
-    return dev->next.CreateSwapchainKHR(device, info, alloc, swapchain);
+    const VkResult r = dev->next.CreateSwapchainKHR(device, info, alloc, swapchain);
+    if (r == VK_SUCCESS) {
+        // The other half of syncbridge-info's path line: no syncbridge in this swapchain's way.
+        SB_LOG(info, "swapchain %p: the driver's own WSI, without syncbridge's fences (%s)",
+               static_cast<void*>(*swapchain),
+               dev->strategy == bridge::Strategy::passthrough ? "the layer does not bridge this GPU"
+                                                              : "the consumer takes no dma-bufs");
+    }
+    return r;
 }
 
 VKAPI_ATTR void VKAPI_CALL DestroySwapchainKHR(VkDevice device, VkSwapchainKHR swapchain,

@@ -135,4 +135,21 @@ const char* to_string(Mode mode) {
     return "?";
 }
 
+AllocatorChoice choose_allocator(const DeviceCapabilities& caps, const KernelSupport& kernel,
+                                 bool layer_requested) {
+    if (!caps.dma_buf_image_export) {
+        return {true, "the driver cannot export its images as dma-bufs", false};
+    }
+    if (!layer_requested) {
+        return {false, "the driver exports its images as dma-bufs", false};
+    }
+    if (!caps.dma_buf_image_import || !kernel.can_allocate_dma_bufs) {
+        return {false,
+                "SYNCBRIDGE_MEMORY=layer refused: the driver cannot import dma-bufs or the kernel "
+                "has no allocator",
+                true};
+    }
+    return {true, "SYNCBRIDGE_MEMORY=layer", false};
+}
+
 }  // namespace sb::bridge

@@ -31,6 +31,19 @@ std::optional<Mode> parse_mode(const char* text);
 StrategyChoice choose_strategy(const DeviceCapabilities& caps, const KernelSupport& kernel,
                                Mode requested);
 
+// Who allocates a bridged swapchain's dma-bufs: the driver when it can export them, the layer
+// when it cannot (kernel/dma_buf_allocator.hpp). `layer_requested` (SYNCBRIDGE_MEMORY=layer)
+// makes the layer allocate for a driver that imports too: a consumer that mishandles the
+// driver's own dma-bufs (Mesa 25's llvmpipe in weston 14 faults on lavapipe 25's udmabuf-backed
+// ones) takes the layer's. Pure, like choose_strategy: the layer and syncbridge-info both ask it.
+struct AllocatorChoice {
+    bool layer_allocates = false;
+    std::string reason;             // why, in words a user can act on
+    bool override_refused = false;  // SYNCBRIDGE_MEMORY=layer asked for something impossible
+};
+AllocatorChoice choose_allocator(const DeviceCapabilities& caps, const KernelSupport& kernel,
+                                 bool layer_requested);
+
 const char* to_string(Strategy strategy);
 const char* to_string(Mode mode);
 

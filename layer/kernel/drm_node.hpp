@@ -16,4 +16,8 @@ enum class DrmNode : uint8_t { card, render };
 // not know the device or it has no such node.
 std::optional<std::string> drm_node_path(dev_t node, DrmNode kind);
 
+// The path of `node` itself, for messages: its render node's path when it is one, else its card
+// node's, else "dev MAJ:MIN" (a device libdrm does not know); "none" for 0.
+std::string drm_node_name(dev_t node);
+
 }  // namespace sb::kernel

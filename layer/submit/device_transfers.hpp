@@ -10,8 +10,9 @@ namespace sb::submit {
 
 struct DeviceTransfers {
     DeviceTransfers(const dispatch::DeviceTable& next, VkDevice device,
-                    PFN_vkSetDeviceLoaderData set_loader_data, std::vector<QueueFamily> queues)
-        : bridge(next, device, set_loader_data, std::move(queues)) {}
+                    PFN_vkSetDeviceLoaderData set_loader_data, std::vector<QueueFamily> queues,
+                    TransferPaths paths)
+        : bridge(next, device, set_loader_data, std::move(queues), paths) {}
 
     ExternalMemoryTable memory;
     TransferLog log;

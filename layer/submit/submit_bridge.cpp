@@ -1,6 +1,7 @@
 #include "submit/submit_bridge.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 
 #include "bridge/fence_transfer.hpp"
@@ -60,10 +61,20 @@ VkResult wait_idle_on_cpu(const std::vector<Transfer>& acquires) {
 
 SubmitBridge::SubmitBridge(const dispatch::DeviceTable& next, VkDevice device,
                            PFN_vkSetDeviceLoaderData set_loader_data,
-                           std::vector<QueueFamily> queues)
-    : next_(next), device_(device), set_loader_data_(set_loader_data), queues_(std::move(queues)) {}
+                           std::vector<QueueFamily> queues, TransferPaths paths)
+    : next_(next),
+      device_(device),
+      set_loader_data_(set_loader_data),
+      queues_(std::move(queues)),
+      paths_(paths) {}
 
 SubmitBridge::~SubmitBridge() {
+    // The releaser first: it finishes the release it waits for and signals the rest (cancelled),
+    // so no vgem fence outlives the device pending.
+    releaser_.reset();
+    for (const DeferredSlot& slot : deferred_) {
+        next_.DestroyFence(device_, slot.fence, nullptr);
+    }
     // vkDestroyDevice's caller has waited for the device to be idle; the drain is a safety net.
     for (const WaitSlot& slot : in_flight_) {
         (void)next_.WaitForFences(device_, 1, &slot.fence, VK_TRUE, kDrainTimeoutNs);
@@ -181,6 +192,10 @@ VkResult SubmitBridge::barrier_commands(VkQueue queue, VkCommandBuffer* commands
 }
 
 VkResult SubmitBridge::wait_for_acquired(VkQueue queue, const std::vector<Transfer>& acquires) {
+    if (!paths_.gpu_waits_for_acquires) {
+        return wait_idle_on_cpu(
+            acquires);  // returns at once for buffers the other side is done with
+    }
     auto pending = pending_foreign_work(acquires);
     if (!pending) {
         SB_LOG_ONCE(error, "acquire from a foreign queue family: %s; waiting on the CPU",
@@ -231,6 +246,11 @@ VkResult SubmitBridge::wait_for_acquired(VkQueue queue, const std::vector<Transf
 }
 
 VkResult SubmitBridge::fence_released(VkQueue queue, const std::vector<Transfer>& releases) {
+    return paths_.export_releases ? export_release_fence(queue, releases)
+                                  : defer_release_fence(queue, releases);
+}
+
+VkResult SubmitBridge::export_release_fence(VkQueue queue, const std::vector<Transfer>& releases) {
     kernel::SyncFile done;
     {
         std::lock_guard lock(mutex_);
@@ -266,6 +286,161 @@ VkResult SubmitBridge::fence_released(VkQueue queue, const std::vector<Transfer>
         }
     }
     return VK_SUCCESS;
+}
+
+// Looks once for what deferred releases need: vgem's fences and the layer's thread. Called with
+// mutex_ held.
+bool SubmitBridge::start_deferred_releases() {
+    if (deferred_tried_) {
+        return vgem_.has_value() && releaser_ != nullptr;
+    }
+    deferred_tried_ = true;
+    auto vgem = kernel::Vgem::open();
+    if (!vgem) {
+        SB_LOG_ONCE(warn,
+                    "release to a foreign queue family: no fence the layer can signal (%s: is "
+                    "the vgem module loaded?); the app's thread waits for the GPU at each release",
+                    vgem.error().describe().c_str());
+        return false;
+    }
+    auto releaser = std::make_unique<bridge::HandOverThread>(
+        [this](uint32_t index, bridge::HandOverOutcome outcome) {
+            finish_deferred(index, outcome);
+        },
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kCpuWaitDeadline));
+    if (releaser->start_error() != 0) {
+        SB_LOG_ONCE(error,
+                    "release to a foreign queue family: the layer's thread did not start (errno "
+                    "%d); the app's thread waits for the GPU at each release",
+                    releaser->start_error());
+        return false;
+    }
+    vgem_.emplace(std::move(vgem).value());
+    releaser_ = std::move(releaser);
+    return true;
+}
+
+VkResult SubmitBridge::take_deferred_slot(uint32_t* index) {
+    for (uint32_t i = 0; i < deferred_.size(); ++i) {
+        if (!deferred_[i].busy) {
+            *index = i;
+            deferred_[i].busy = true;
+            return VK_SUCCESS;
+        }
+    }
+    VkFenceCreateInfo fence_info{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+    DeferredSlot made;
+    if (VkResult r = next_.CreateFence(device_, &fence_info, nullptr, &made.fence);
+        r != VK_SUCCESS) {
+        return r;
+    }
+    made.busy = true;
+    deferred_.push_back(made);
+    *index = static_cast<uint32_t>(deferred_.size() - 1);
+    return VK_SUCCESS;
+}
+
+VkResult SubmitBridge::wait_on_app_thread(VkFence fence) {
+    const auto deadline = std::chrono::duration_cast<std::chrono::nanoseconds>(kCpuWaitDeadline);
+    VkResult r = next_.WaitForFences(device_, 1, &fence, VK_TRUE, deadline.count());
+    return r == VK_TIMEOUT ? VK_ERROR_DEVICE_LOST : r;
+}
+
+VkResult SubmitBridge::defer_release_fence(VkQueue queue, const std::vector<Transfer>& releases) {
+    uint32_t index = 0;
+    VkFence fence = VK_NULL_HANDLE;
+    {
+        std::lock_guard lock(mutex_);
+        const bool deferrable = start_deferred_releases();
+        if (VkResult r = take_deferred_slot(&index); r != VK_SUCCESS) {
+            SB_LOG_ONCE(error,
+                        "release to a foreign queue family: no fence (%d); waiting for "
+                        "the queue on the CPU",
+                        r);
+            return next_.QueueWaitIdle(queue);
+        }
+        DeferredSlot& slot = deferred_[index];
+        fence = slot.fence;
+        // An empty batch signals its fence once everything before it on the queue is done: the
+        // app's batches of this submit included.
+        if (VkResult r = next_.QueueSubmit(queue, 0, nullptr, fence); r != VK_SUCCESS) {
+            slot.busy = false;  // never submitted: still unsignalled, ready for reuse
+            return r;
+        }
+        auto pending = deferrable
+                           ? vgem_->pending_sync_file()
+                           : kernel::Result<kernel::PendingFence>(kernel::Error{ENODEV, "no vgem"});
+        bool fenced = static_cast<bool>(pending);
+        for (const Transfer& transfer : releases) {
+            if (!fenced) {
+                break;
+            }
+            if (auto st = transfer.buffer->import_sync_file(pending->file, kernel::Access::write);
+                !st) {
+                SB_LOG_ONCE(error,
+                            "release to a foreign queue family: %s; the app's thread "
+                            "waits for the GPU instead",
+                            st.error().describe().c_str());
+                fenced = false;
+            }
+        }
+        if (!fenced) {
+            if (deferrable && !pending) {
+                SB_LOG_ONCE(error,
+                            "release to a foreign queue family: no vgem fence (%s); the "
+                            "app's thread waits for the GPU instead",
+                            pending.error().describe().c_str());
+            }
+            VkResult r = wait_on_app_thread(fence);
+            if (pending) {
+                (void)vgem_->signal(pending->fence_id);  // some buffers may hold it already
+            }
+            if (r == VK_SUCCESS) {
+                (void)next_.ResetFences(device_, 1, &fence);
+                slot.busy = false;
+            }
+            return r;
+        }
+        slot.vgem_fence = pending->fence_id;
+    }
+    // Outside mutex_: the thread takes it in finish_deferred.
+    releaser_->enqueue(
+        index,
+        [this, fence](std::chrono::nanoseconds timeout) -> kernel::Result<kernel::WaitOutcome> {
+            VkFence waited = fence;
+            VkResult r = next_.WaitForFences(device_, 1, &waited, VK_TRUE,
+                                             static_cast<uint64_t>(timeout.count()));
+            if (r == VK_SUCCESS) {
+                return kernel::WaitOutcome::ready;
+            }
+            if (r == VK_TIMEOUT) {
+                return kernel::WaitOutcome::timed_out;
+            }
+            return kernel::Error{EIO, "vkWaitForFences (deferred release)"};
+        });
+    return VK_SUCCESS;
+}
+
+// On the releaser thread: the app's batches are done (or will never be: the fence is signalled
+// regardless, so that the other side is not left waiting for vgem's timeout).
+void SubmitBridge::finish_deferred(uint32_t index, bridge::HandOverOutcome outcome) {
+    std::lock_guard lock(mutex_);
+    DeferredSlot& slot = deferred_[index];
+    if (outcome != bridge::HandOverOutcome::ready &&
+        outcome != bridge::HandOverOutcome::cancelled) {
+        SB_LOG_ONCE(error,
+                    "release to a foreign queue family: the GPU did not finish (%s); "
+                    "releasing the buffer anyway",
+                    outcome == bridge::HandOverOutcome::timed_out ? "timed out" : "device lost");
+    }
+    if (auto st = vgem_->signal(slot.vgem_fence); !st) {
+        SB_LOG_ONCE(error, "release to a foreign queue family: %s", st.error().describe().c_str());
+    }
+    // A cancelled wait (the device is going) leaves the fence as it is: it is destroyed next.
+    if (outcome == bridge::HandOverOutcome::ready &&
+        next_.ResetFences(device_, 1, &slot.fence) == VK_SUCCESS) {
+        slot.busy = false;
+    }
 }
 
 }  // namespace sb::submit

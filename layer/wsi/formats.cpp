@@ -2,6 +2,8 @@
 
 #include <drm_fourcc.h>
 
+#include <unordered_set>
+
 namespace sb::wsi {
 namespace {
 
@@ -65,6 +67,19 @@ std::optional<ConsumerFormat> consumer_format_for(const std::vector<FormatModifi
         }
     }
     return std::nullopt;
+}
+
+std::vector<uint64_t> unique_modifiers(std::initializer_list<std::span<const uint64_t>> lists) {
+    std::vector<uint64_t> unique;
+    std::unordered_set<uint64_t> seen;
+    for (std::span<const uint64_t> list : lists) {
+        for (uint64_t modifier : list) {
+            if (seen.insert(modifier).second) {
+                unique.push_back(modifier);
+            }
+        }
+    }
+    return unique;
 }
 
 std::vector<VkFormat> presentable_formats(const std::vector<FormatModifier>& consumer) {

@@ -5,7 +5,9 @@
 #include <vulkan/vulkan.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "wsi/window_system.hpp"
@@ -31,6 +33,10 @@ struct ConsumerFormat {
 // blended one needs the A variant.
 std::optional<ConsumerFormat> consumer_format_for(const std::vector<FormatModifier>& consumer,
                                                   VkFormat format, bool alpha);
+
+// Each modifier once, in the order first listed, from the consumer's lists (DRI3's window and
+// screen lists). Linear in their length: a consumer's list cannot make it quadratic.
+std::vector<uint64_t> unique_modifiers(std::initializer_list<std::span<const uint64_t>> lists);
 
 // The VkFormats, best first, that the consumer can take in some variant.
 std::vector<VkFormat> presentable_formats(const std::vector<FormatModifier>& consumer);

@@ -142,6 +142,11 @@ class Swapchain final : public ConsumerEvents {
     // Whether the images' memory is the layer's (on the consumer's device when known) rather
     // than the driver's own export.
     [[nodiscard]] bool layer_memory() const { return image_info_.layer_allocates; }
+    // Whether the consumer syncs through fences its protocol carries (Wayland's syncobj
+    // timelines), not through the dma-bufs.
+    [[nodiscard]] bool explicit_sync() const {
+        return presenter_ && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
+    }
 
     [[nodiscard]] const ImageOwnership& ownership() const { return ownership_; }
     [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
@@ -177,9 +182,6 @@ class Swapchain final : public ConsumerEvents {
     VkResult wait_for_render_done_here(const RenderDone& done);
     // `render_done`: explicit sync only, the render's fence for the consumer (null: done).
     VkResult hand_over(uint32_t index, const kernel::SyncFile* render_done = nullptr);
-    [[nodiscard]] bool explicit_sync() const {
-        return presenter_ && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
-    }
     [[nodiscard]] bool release_fence_ready(uint32_t index) const;
     // Under mutex_: whether image `index` has no unimported release fence still pending, and
     // whether any image has one (then acquire polls, as nothing notifies its signal).

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "kernel/sync_file.hpp"
@@ -133,6 +134,10 @@ class Surface {
     // The device the consumer reads with (a DRM node's dev_t), as the last query_formats()
     // learnt it; 0 when the window system does not say (linux-dmabuf before version 4).
     virtual dev_t consumer_device() const { return 0; }
+    // The path to the consumer that the last query_formats() found, in words, for the
+    // swapchain's info line: e.g. "Wayland linux-dmabuf v4, feedback main device
+    // /dev/dri/renderD128" (syncbridge-info's path line says the same).
+    [[nodiscard]] virtual std::string consumer_path() const { return "a dma-buf consumer"; }
     // The surface's size if the window system defines it; false if the swapchain decides.
     virtual bool current_extent(VkExtent2D* extent) = 0;
     // The present modes this window system can pace, in order of preference; FIFO first.

@@ -7,12 +7,17 @@
 #    zwp_linux_dmabuf_v1 version 5;
 #  - vkcube-wayland presents 30 frames on it over lavapipe 25, without syncbridge;
 #  - syncbridge-info (argument 1) picks the import strategy for lavapipe 25 and measures that
-#    its SYNC_FD export blocks (the other half of kernel.strategy's gpusim "deferred").
+#    its SYNC_FD export blocks (the other half of kernel.strategy's gpusim "deferred"); beside
+#    weston 14 it reports linux-dmabuf v5 with its feedback main device, no syncobj manager, and
+#    the Wayland path an app would take (issue #13);
+#  - with the layer (argument 2: its manifest directory), vkcube-wayland's swapchain logs the
+#    same path in one info line.
 # Exits 77 (ctest: skipped) when the prefix was never fetched (tools/backports/fetch).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd -P)
 info=${1:-}
+layer_manifest_dir=${2:-}
 if [ -z "${SYNCBRIDGE_BACKPORTS:-}" ]; then
   echo "SKIP: no backports prefix (run tools/backports/fetch, then boot with tools/vm/run --backports)"
   exit 77
@@ -76,6 +81,33 @@ check "weston advertises zwp_linux_dmabuf_v1 version 5" \
   grep -qE "^interface: 'zwp_linux_dmabuf_v1', *version: *5," "$work/globals"
 grep -m1 'main device' "$work/globals" || true
 
+if [ -n "$info" ]; then
+  # The report a bug report would carry, as README.md shows it.
+  echo "--- syncbridge-info beside weston 14"
+  SYNCBRIDGE_DISABLE= timeout 60 "$info" >"$work/info-ws.txt" 2>&1 || true
+  cat "$work/info-ws.txt"
+  echo "---"
+  SYNCBRIDGE_DISABLE= timeout 60 "$info" --json >"$work/info-ws.json" 2>"$work/info-ws.err" || true
+  check "syncbridge-info: Wayland section in text (zwp_linux_dmabuf_v1 v5, no syncobj manager)" \
+    bash -c 'grep -qE "^  Wayland \(.*/wayland-bp\): zwp_linux_dmabuf_v1 v5 \(the layer binds v4\)" "$1" &&
+      grep -qE "^    feedback main device: /dev/dri/" "$1" &&
+      grep -q "^    wp_linux_drm_syncobj_manager_v1: no" "$1"' _ "$work/info-ws.txt"
+  check "syncbridge-info: the Wayland path of lavapipe 25 (import, linux-dmabuf v4 with its main device)" \
+    grep -qE "^  Wayland path: import strategy, Wayland linux-dmabuf v4 \(feedback main device /dev/dri/[a-zD0-9]+\), images allocated by the driver .*, implicit sync" "$work/info-ws.txt"
+  check "syncbridge-info --json: linux-dmabuf 5, a main device, tranches with XRGB8888 LINEAR, no syncobj manager" \
+    python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d["window_system"]["wayland"]
+assert w["connected"] and w["linux_dmabuf_version"] == 5 and w["linux_dmabuf_bound"] == 4, w
+assert w["feedback_main_device"].startswith("/dev/dri/"), w
+assert w["tranches"] and any(t["xrgb8888_linear"] for t in w["tranches"]), w
+assert w["syncobj_manager"] is False, w
+assert d["window_system"]["x11"]["connected"] is False, d["window_system"]
+paths = [g["paths"]["wayland"] for g in d["gpus"] if g["strategy"] == "import"]
+assert paths and paths[0]["layer_presents"], paths' "$work/info-ws.json"
+fi
+
 # --- vkcube-wayland on it, over lavapipe 25 ------------------------------------------------------
 start=$(date +%s%N)
 status=0
@@ -88,11 +120,27 @@ check "vkcube-wayland committed 30 frames (saw $commits)" test "$commits" -ge 30
 echo "vkcube-wayland's buffers: $(grep -oE -- '-> (wl_shm|zwp_linux_dmabuf_v1|zwp_linux_buffer_params_v1)#[0-9]+\.[a-z_]+' "$work/vkcube.log" |
   sed 's/#[0-9]*//' | sort | uniq -c | tr -s ' ' | paste -sd, -)"
 
+# --- the same with syncbridge: its swapchain's info line -----------------------------------------
+if [ -n "$layer_manifest_dir" ]; then
+  # The layer's own memory: weston 14's llvmpipe faults on lavapipe 25's (README.md).
+  status=0
+  env -u SYNCBRIDGE_DISABLE SYNCBRIDGE_LOG=info SYNCBRIDGE_MEMORY=layer \
+    VK_ADD_LAYER_PATH="$layer_manifest_dir" VK_INSTANCE_LAYERS=VK_LAYER_SYNCBRIDGE_wsi \
+    timeout 300 vkcube-wayland --c 10 --width 256 --height 256 2>"$work/vkcube-sb.log" ||
+    status=$?
+  echo "vkcube-wayland with syncbridge: exit status $status"
+  grep '^\[syncbridge\] info: ' "$work/vkcube-sb.log" | sort -u || true
+  check "vkcube-wayland with syncbridge runs" test "$status" = 0
+  check "its swapchain's info line says the path (Wayland linux-dmabuf v4, import, layer memory)" \
+    grep -qE '^\[syncbridge\] info: swapchain 0x[0-9a-f]+: Wayland linux-dmabuf v4 \(feedback main device /dev/dri/[a-zD0-9]+\), strategy import, images allocated by the layer, implicit sync; 256x256, [0-9]+ images$' "$work/vkcube-sb.log"
+fi
+
 kill $weston 2>/dev/null || true
 wait $weston 2>/dev/null || true
 if [ $failed != 0 ]; then
   echo "--- weston's log"; tail -n 40 "$work/weston.log"
   echo "--- vkcube-wayland's last messages"; tail -n 20 "$work/vkcube.log"
+  [ -f "$work/vkcube-sb.log" ] && { echo "--- with syncbridge"; tail -n 20 "$work/vkcube-sb.log"; }
 fi
 rm -rf "$work"
 exit $failed

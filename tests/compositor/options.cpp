@@ -76,10 +76,13 @@ const char* usage() {
            "  --refresh-ms N           vblank period (default 16)\n"
            "  --size WxH               toplevel size in configure events\n"
            "  --resize-after N:WxH     configure a new size after N commits\n"
+           "  --configure-storm N      the resize as N configures of other sizes at once, the\n"
+           "                           requested size last, at that commit and the 9 after it\n"
            "  --format FOURCC[:MOD]    advertise a format (repeatable; default AR24 XR24 AB24\n"
            "                           XB24, all LINEAR); FOURCC as 4 characters or a number\n"
            "  --reject-format FOURCC   advertise it, then refuse every buffer of that format\n"
            "  --wl-drm DEVICE          offer wl_drm v2 naming this DRM node (Xwayland's DRI3)\n"
+           "  --wl-shell               also offer wl_shell (gfxrecon-replay's only shell)\n"
            "  --syncobj DEVICE         offer explicit sync (wp_linux_drm_syncobj_v1), timelines\n"
            "                           on this DRM node (it needs timeline syncobjs)\n"
            "  --never-release          misbehave: never send wl_buffer.release\n"
@@ -106,7 +109,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         // Every flag but the switches takes one value.
         const bool is_switch = flag == "--no-implicit-sync" || flag == "--never-release" ||
                                flag == "--release-twice" || flag == "--content-agnostic" ||
-                               flag == "--help" || flag == "-h";
+                               flag == "--wl-shell" || flag == "--help" || flag == "-h";
         std::string_view value;
         if (!is_switch) {
             if (i + 1 >= argc) {
@@ -129,6 +132,8 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             options.release_misbehaviour = ReleaseMisbehaviour::twice;
         } else if (flag == "--content-agnostic") {
             options.content_agnostic = true;
+        } else if (flag == "--wl-shell") {
+            options.wl_shell = true;
         } else if (flag == "--socket") {
             options.socket_name = value;
         } else if (flag == "--hold-ms") {
@@ -174,6 +179,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
                 !parse_number(value.substr(0, colon), options.resize_after_commits) ||
                 options.resize_after_commits == 0 ||
                 !parse_size(value.substr(colon + 1), options.resize_width, options.resize_height)) {
+                return bad();
+            }
+        } else if (flag == "--configure-storm") {
+            if (!parse_number(value, options.configure_storm) || options.configure_storm == 0) {
                 return bad();
             }
         } else if (flag == "--format") {

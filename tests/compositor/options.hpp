@@ -24,6 +24,9 @@ enum class ReleasePolicy : uint8_t {
 };
 
 // How a misbehaving compositor releases buffers.
+// The commits a configure storm (Options::configure_storm) goes on for.
+inline constexpr uint64_t kConfigureStormCommits = 10;
+
 enum class ReleaseMisbehaviour : uint8_t { none, never, twice };
 
 // How the compositor vanishes after `vanish_after_commits` commits.
@@ -84,6 +87,10 @@ struct Options {
     uint64_t resize_after_commits = 0;
     int32_t resize_width = 0;
     int32_t resize_height = 0;
+    // Misbehaviour, with resize_after_commits: a configure storm. At that commit and each of
+    // the kConfigureStormCommits - 1 after it, `configure_storm` configures at once, each of
+    // another size, the requested size last (0: one plain configure).
+    uint32_t configure_storm = 0;
 
     // --- linux-dmabuf v3 -------------------------------------------------------------------
     // Advertised format/modifier pairs; empty: the defaults (ARGB8888, XRGB8888, ABGR8888,
@@ -97,6 +104,9 @@ struct Options {
     // The DRM node wl_drm's `device` event names (e.g. /dev/dri/renderD128); empty: no wl_drm
     // global. Its buffers (create_prime_buffer) are checked like linux-dmabuf's.
     std::string wl_drm_device;
+
+    // --- wl_shell v1 (wl_shell.hpp): for clients that know no xdg_wm_base -------------------
+    bool wl_shell = false;
 
     // --- explicit sync (wp_linux_drm_syncobj_manager_v1)
     // ------------------------------------------ A DRM node with timeline syncobjs, on which

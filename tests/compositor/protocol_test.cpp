@@ -101,6 +101,23 @@ TEST(CompositorProtocol, AdvertisesTheGlobalsAndLinearFormats) {
     EXPECT_EQ(compositor->counters().clients_connected, 1u);
 }
 
+// wl_shell (for gfxrecon-replay) only when asked for.
+TEST(CompositorProtocol, OffersWlShellOnlyWithTheOption) {
+    auto plain = start(host_options());
+    ASSERT_NE(plain, nullptr);
+    auto plain_client = connect(*plain);
+    ASSERT_NE(plain_client, nullptr);
+    EXPECT_EQ(plain_client->globals().count("wl_shell"), 0u);
+
+    Options options = host_options();
+    options.wl_shell = true;
+    auto with_shell = start(options);
+    ASSERT_NE(with_shell, nullptr);
+    auto client = connect(*with_shell);
+    ASSERT_NE(client, nullptr);
+    EXPECT_EQ(client->globals().at("wl_shell"), 1u);
+}
+
 TEST(CompositorProtocol, InitialConfigureThenResizeOnRequest) {
     Options options = host_options();
     options.resize_after_commits = 3;
@@ -129,6 +146,35 @@ TEST(CompositorProtocol, InitialConfigureThenResizeOnRequest) {
     EXPECT_EQ(client->configures()[2].height, 600);
     ASSERT_TRUE(client->roundtrip(2s));
     EXPECT_EQ(compositor->counters().configures_sent, 3u);
+}
+
+// Hostile: the resize as a storm of configures, each of another size, the requested one last,
+// at every commit for kConfigureStormCommits commits.
+TEST(CompositorProtocol, AConfigureStormSendsItsConfiguresAtEachCommitRequestedSizeLast) {
+    Options options = host_options();
+    options.resize_after_commits = 2;
+    options.resize_width = 800;
+    options.resize_height = 600;
+    options.configure_storm = 5;
+    auto compositor = start(options);
+    ASSERT_NE(compositor, nullptr);
+    auto client = connect(*compositor);
+    ASSERT_NE(client, nullptr);
+
+    ASSERT_TRUE(client->create_toplevel(2s));  // commit 1
+    client->commit_only();                     // commit 2: the storm starts
+    ASSERT_TRUE(client->dispatch_until([&] { return client->configures().size() == 6; }, 2s));
+    EXPECT_EQ(client->configures()[1].width, 800 + 8 * 4);
+    EXPECT_EQ(client->configures()[1].height, 600 + 4 * 4);
+    EXPECT_EQ(client->configures()[5].width, 800);
+    EXPECT_EQ(client->configures()[5].height, 600);
+    for (uint64_t commit = 3; commit <= 2 + kConfigureStormCommits; ++commit) {
+        client->commit_only();
+    }
+    ASSERT_TRUE(client->roundtrip(2s));
+    // The initial configure, then 5 for each of the storm's commits, and none after it.
+    EXPECT_EQ(compositor->counters().configures_sent, 1 + 5 * kConfigureStormCommits);
+    EXPECT_EQ(client->configures().back().width, 800);
 }
 
 TEST(CompositorProtocol, CommitsWithoutBuffersCompleteTheirFrameCallbacksAtTheVblank) {

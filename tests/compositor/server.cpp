@@ -14,6 +14,7 @@
 #include "compositor/syncobj.hpp"
 #include "compositor/vblank.hpp"
 #include "compositor/wl_drm.hpp"
+#include "compositor/wl_shell.hpp"
 #include "compositor/xdg_shell.hpp"
 
 namespace sb::compositor {
@@ -77,6 +78,13 @@ kernel::Status Server::init() {
             return kernel::Error{ENOMEM, "wl_global_create"};
         }
         globals_.push_back(global);
+    }
+    if (options.wl_shell) {
+        wl_global* shell = wl_shell_create(*this);
+        if (shell == nullptr) {
+            return kernel::Error{ENOMEM, "wl_global_create(wl_shell)"};
+        }
+        globals_.push_back(shell);
     }
     if (!options.wl_drm_device.empty()) {
         auto created = WlDrm::create(*this);
@@ -144,7 +152,16 @@ void Server::shutdown() {
 }
 
 void Server::on_commit(wl_client* client) {
-    if (options.resize_after_commits != 0 && commit_count == options.resize_after_commits) {
+    if (options.resize_after_commits != 0 && options.configure_storm != 0 &&
+        commit_count >= options.resize_after_commits &&
+        commit_count < options.resize_after_commits + kConfigureStormCommits) {
+        // Every size of the storm differs from the one before; the client has to keep up with
+        // the last (the requested size), having acked or skipped the rest.
+        for (uint32_t left = options.configure_storm; left-- > 0;) {
+            const auto step = static_cast<int32_t>(left);
+            resize_toplevels(options.resize_width + 8 * step, options.resize_height + 4 * step);
+        }
+    } else if (options.resize_after_commits != 0 && commit_count == options.resize_after_commits) {
         resize_toplevels(options.resize_width, options.resize_height);
     }
     if (options.vanish_after_commits != 0 && commit_count == options.vanish_after_commits) {

@@ -1,5 +1,6 @@
 #include "compositor/surface.hpp"
 
+#include <drm_fourcc.h>
 #include <sys/eventfd.h>
 #include <wayland-server-protocol.h>
 #include <algorithm>
@@ -9,6 +10,7 @@
 
 #include "compositor/buffer.hpp"
 #include "compositor/composite.hpp"
+#include "compositor/frame_image.hpp"
 #include "compositor/server.hpp"
 #include "compositor/vblank.hpp"
 #include "linux-drm-syncobj-v1-server-protocol.h"
@@ -247,17 +249,38 @@ void Surface::attach(wl_resource* buffer) {
 // A wl_shm buffer (a driver's own WSI, the benchmark's baseline) is "composited" at once: its
 // bytes are the client's until release, and it carries no fences. It is released right away and
 // the commit latches like one that attached nothing, with frame callbacks and feedback as usual.
+// --png counts these frames on their own (shm_frames), so that a person can see what a driver's
+// own WSI presented.
 void Surface::attach_shm(wl_resource* buffer) {
     wl_shm_buffer* shm = wl_shm_buffer_get(buffer);
-    wl_shm_buffer_begin_access(shm);
-    volatile const auto* first = static_cast<const uint8_t*>(wl_shm_buffer_get_data(shm));
-    (void)*first;  // touch the memory as a compositor's copy would
-    wl_shm_buffer_end_access(shm);
-    wl_buffer_send_release(buffer);
-    server_.stats.update([](Counters& c) {
-        c.shm_frames++;
+    uint64_t shm_frame = 0;
+    server_.stats.update([&](Counters& c) {
+        shm_frame = ++c.shm_frames;
         c.releases_sent++;
     });
+    wl_shm_buffer_begin_access(shm);
+    const auto* data = static_cast<const uint8_t*>(wl_shm_buffer_get_data(shm));
+    volatile const uint8_t* first = data;
+    (void)*first;  // touch the memory as a compositor's copy would
+    if (wants_image(shm_frame)) {
+        const int32_t height = wl_shm_buffer_get_height(shm);
+        const int32_t stride = wl_shm_buffer_get_stride(shm);
+        const PixelRect rect{0, static_cast<uint32_t>(stride), wl_shm_buffer_get_width(shm),
+                             height};
+        FrameImage image =
+            copy_pixels(data, static_cast<size_t>(stride) * static_cast<size_t>(height), rect);
+        // wl_shm's two always-supported formats have codes of their own; the rest are fourccs.
+        const uint32_t format = wl_shm_buffer_get_format(shm);
+        image.format = format == WL_SHM_FORMAT_ARGB8888   ? DRM_FORMAT_ARGB8888
+                       : format == WL_SHM_FORMAT_XRGB8888 ? DRM_FORMAT_XRGB8888
+                                                          : format;
+        image.frame_checked = shm_frame;
+        if (!image.pixels.empty()) {
+            server_.stats.keep_image(std::move(image));
+        }
+    }
+    wl_shm_buffer_end_access(shm);
+    wl_buffer_send_release(buffer);
     pending_attached_ = false;
     pending_buffer_.reset();
 }

@@ -161,6 +161,8 @@ TEST(CompositorOptions, EveryFlag) {
                                "320x200",
                                "--resize-after",
                                "5:640x480",
+                               "--configure-storm",
+                               "7",
                                "--format",
                                "XR24",
                                "--format",
@@ -194,6 +196,7 @@ TEST(CompositorOptions, EveryFlag) {
     EXPECT_EQ(o.resize_after_commits, 5u);
     EXPECT_EQ(o.resize_width, 640);
     EXPECT_EQ(o.resize_height, 480);
+    EXPECT_EQ(o.configure_storm, 7u);
     ASSERT_EQ(o.formats.size(), 2u);
     EXPECT_EQ(o.formats[0].fourcc, DRM_FORMAT_XRGB8888);
     EXPECT_EQ(o.formats[1].fourcc, DRM_FORMAT_ABGR8888);
@@ -219,6 +222,7 @@ TEST(CompositorOptions, BadInputIsAnErrorNotADefault) {
                                                            {"--refresh-ms", "0"},
                                                            {"--vanish", "everything"},
                                                            {"--resize-after", "3"},
+                                                           {"--configure-storm", "0"},
                                                            {"--format", "ABC"},
                                                            {"--first-frame", "some"},
                                                            {"--png", ""},

@@ -59,7 +59,9 @@ Vk::Vk(const Settings& settings) {
     if (settings.validation_above_gpusim) {
         layers.push_back("VK_LAYER_KHRONOS_validation");
     }
-    layers.push_back("VK_LAYER_SYNCBRIDGE_gpusim");
+    if (settings.gpusim) {
+        layers.push_back("VK_LAYER_SYNCBRIDGE_gpusim");
+    }
     if (settings.validation_below) {
         layers.push_back("VK_LAYER_KHRONOS_validation");
     }

@@ -29,6 +29,9 @@ struct Settings {
     bool validation_above_gpusim = false;
     uint32_t api_version = VK_API_VERSION_1_3;
     std::vector<const char*> device_extensions;  // enabled when the device lists them
+    // false: no gpusim, the loader's driver right below layers_above (a real dma-buf driver,
+    // lavapipe 25 from the backports prefix).
+    bool gpusim = true;
 };
 
 void check(VkResult r, const char* what);

@@ -158,5 +158,36 @@ TEST(ModeParsing, AcceptsTheDocumentedWordsOnly) {
     EXPECT_FALSE(parse_mode("fast").has_value());
 }
 
+// Who allocates: the driver that exports, unless SYNCBRIDGE_MEMORY=layer and the layer can
+// (the driver imports, the kernel has a dma-buf source); the layer for a driver that only
+// imports, whatever the switch says.
+TEST(AllocatorChoice, DriverExportsUnlessTheLayerIsAskedAndAble) {
+    struct AllocatorCase {
+        Memory memory;
+        bool allocator;
+        bool layer_requested;
+        bool layer_allocates;
+        bool refused;
+    };
+    const AllocatorCase cases[] = {
+        {Memory::exports, true, false, false, false},
+        {Memory::exports, true, true, true, false},
+        {Memory::exports, false, true, false, true},  // no source: refused
+        {Memory::imports_only, true, false, true, false},
+        {Memory::imports_only, true, true, true, false},
+        {Memory::none, false, false, true, false},  // (passthrough: never used)
+    };
+    for (const AllocatorCase& c : cases) {
+        const Case device{c.memory, c.allocator, true, true, true, Ioctls::present};
+        const AllocatorChoice choice =
+            choose_allocator(caps_of(device), kernel_of(device), c.layer_requested);
+        EXPECT_EQ(choice.layer_allocates, c.layer_allocates)
+            << static_cast<int>(c.memory) << c.allocator << c.layer_requested;
+        EXPECT_EQ(choice.override_refused, c.refused)
+            << static_cast<int>(c.memory) << c.allocator << c.layer_requested;
+        EXPECT_FALSE(choice.reason.empty());
+    }
+}
+
 }  // namespace
 }  // namespace sb::bridge

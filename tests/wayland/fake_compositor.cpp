@@ -1,5 +1,6 @@
 #include "wayland/fake_compositor.hpp"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -47,6 +48,8 @@ struct FakeCompositor::Impl {
     struct Buffer {
         Impl* impl = nullptr;
         int fd = -1;
+        bool attached = false;  // committed at least once
+        bool spurious_release_sent = false;
     };
     // Standard layout, listener first: the notify callback casts back to it.
     struct ClientListener {
@@ -61,6 +64,7 @@ struct FakeCompositor::Impl {
     wl_display* display = nullptr;
     int task_fd = -1;
     wl_event_source* task_source = nullptr;
+    wl_global* dmabuf_global = nullptr;
     std::thread thread;
 
     mutable std::mutex mutex;
@@ -74,6 +78,7 @@ struct FakeCompositor::Impl {
     std::vector<ClientListener*> clients;
     std::vector<Surface*> surfaces;
     std::vector<wl_resource*> held_callbacks;
+    std::vector<wl_resource*> buffers;  // every live wl_buffer
 
     template <typename F>
     void count(F&& update) {
@@ -155,6 +160,7 @@ struct FakeCompositor::Impl {
     static void buffer_resource_destroyed(wl_resource* resource) {
         auto* buffer = static_cast<Buffer*>(wl_resource_get_user_data(resource));
         Impl* impl = buffer->impl;
+        erase_value(impl->buffers, resource);
         for (Surface* surface : impl->surfaces) {
             if (surface->pending_buffer == resource) {
                 surface->pending_buffer = nullptr;
@@ -169,6 +175,20 @@ struct FakeCompositor::Impl {
         }
         impl->count([](Counters& c) { --c.live_buffers; });
         delete buffer;
+    }
+
+    // Hostile (spurious_releases): a release for each buffer that was never attached, once.
+    // Sent at a commit, not at creation: a buffer's listener is only there once the client has
+    // its wl_buffer, and libwayland drops events for a proxy without one.
+    void release_buffers_never_attached() {
+        for (wl_resource* resource : buffers) {
+            auto* buffer = static_cast<Buffer*>(wl_resource_get_user_data(resource));
+            if (!buffer->attached && !buffer->spurious_release_sent) {
+                buffer->spurious_release_sent = true;
+                wl_buffer_send_release(resource);
+                count([](Counters& c) { ++c.spurious_releases_sent; });
+            }
+        }
     }
 
     // --- wl_callback --------------------------------------------------------------------
@@ -236,9 +256,18 @@ struct FakeCompositor::Impl {
                 impl->options.release_on_replace) {
                 wl_buffer_send_release(previous);
                 impl->count([](Counters& c) { ++c.releases_sent; });
+                if (impl->options.spurious_releases) {
+                    wl_buffer_send_release(previous);  // already released
+                    impl->count([](Counters& c) { ++c.spurious_releases_sent; });
+                }
             }
             if (surface->current_buffer != nullptr) {
                 committed_id = wl_resource_get_id(surface->current_buffer);
+                static_cast<Buffer*>(wl_resource_get_user_data(surface->current_buffer))->attached =
+                    true;
+            }
+            if (impl->options.spurious_releases) {
+                impl->release_buffers_never_attached();
             }
             surface->pending_attach = false;
             surface->pending_buffer = nullptr;
@@ -376,6 +405,7 @@ struct FakeCompositor::Impl {
         auto* buffer = new Buffer{impl, -1};
         wl_resource_set_implementation(buffer_resource, &kBufferImpl, buffer,
                                        buffer_resource_destroyed);
+        impl->buffers.push_back(buffer_resource);
         impl->count([](Counters& c) { ++c.live_buffers; });
         if (impl->options.refuse == Refusal::failed_event) {
             // An invalid buffer: the client must destroy it.
@@ -437,8 +467,10 @@ struct FakeCompositor::Impl {
         wl_array_release(&array);
     }
 
-    // The whole default feedback at once: table, main device, one tranche, done.
+    // The whole default feedback at once: table, main device, one tranche, done; with
+    // options.feedback_defect, as a hostile compositor would send it.
     static void send_feedback(const FakeOptions& options, wl_resource* feedback) {
+        const FeedbackDefect defect = options.feedback_defect;
         std::vector<std::pair<uint32_t, uint64_t>> table;
         wl_array indices;
         wl_array_init(&indices);
@@ -450,17 +482,48 @@ struct FakeCompositor::Impl {
             *static_cast<uint16_t*>(wl_array_add(&indices, sizeof(uint16_t))) =
                 static_cast<uint16_t>(it - table.begin());
         }
-        const int fd = memfd_create("fake-format-table", MFD_CLOEXEC);
+        if (defect == FeedbackDefect::index_past_table) {
+            *static_cast<uint16_t*>(wl_array_add(&indices, sizeof(uint16_t))) =
+                static_cast<uint16_t>(table.size());
+        }
+        if (defect == FeedbackDefect::odd_index_bytes) {
+            *static_cast<uint8_t*>(wl_array_add(&indices, 1)) = 0;
+        }
+        int fd = memfd_create("fake-format-table", MFD_CLOEXEC);
         for (const auto& [format, modifier] : table) {
             const uint32_t entry[4] = {format, 0, static_cast<uint32_t>(modifier),
                                        static_cast<uint32_t>(modifier >> 32)};
             (void)!write(fd, entry, sizeof entry);
         }
+        auto size = static_cast<uint32_t>(table.size() * 16);
+        if (defect == FeedbackDefect::table_size_not_whole_entries) {
+            size -= 1;
+        } else if (defect == FeedbackDefect::table_shorter_than_size) {
+            size += 4096 * 16;  // past the file's end, and past the page it ends in
+        } else if (defect == FeedbackDefect::table_too_large) {
+            size = (65536 + 1) * 16;
+            (void)!ftruncate(fd, size);  // a real file of that size: only the count is wrong
+        } else if (defect == FeedbackDefect::table_fd_not_a_file) {
+            int pipe_fds[2];
+            if (pipe2(pipe_fds, O_CLOEXEC) == 0) {
+                close(fd);
+                close(pipe_fds[0]);
+                fd = pipe_fds[1];
+            }
+        }
         // libwayland sends a duplicate of the fd: this one is closed right after.
-        zwp_linux_dmabuf_feedback_v1_send_format_table(feedback, fd,
-                                                       static_cast<uint32_t>(table.size() * 16));
+        zwp_linux_dmabuf_feedback_v1_send_format_table(feedback, fd, size);
         close(fd);
-        send_device(feedback, options.main_device, zwp_linux_dmabuf_feedback_v1_send_main_device);
+        if (defect == FeedbackDefect::bad_main_device) {
+            wl_array device;
+            wl_array_init(&device);
+            wl_array_add(&device, 3);
+            zwp_linux_dmabuf_feedback_v1_send_main_device(feedback, &device);
+            wl_array_release(&device);
+        } else {
+            send_device(feedback, options.main_device,
+                        zwp_linux_dmabuf_feedback_v1_send_main_device);
+        }
         send_device(feedback, options.main_device,
                     zwp_linux_dmabuf_feedback_v1_send_tranche_target_device);
         zwp_linux_dmabuf_feedback_v1_send_tranche_formats(feedback, &indices);
@@ -586,10 +649,13 @@ std::unique_ptr<FakeCompositor> FakeCompositor::start(const FakeOptions& options
                          Impl::bind_compositor) == nullptr) {
         return nullptr;
     }
-    if (options.linux_dmabuf && wl_global_create(self->display, &zwp_linux_dmabuf_v1_interface,
-                                                 static_cast<int>(options.linux_dmabuf_version),
-                                                 self, Impl::bind_dmabuf) == nullptr) {
-        return nullptr;
+    if (options.linux_dmabuf) {
+        self->dmabuf_global = wl_global_create(self->display, &zwp_linux_dmabuf_v1_interface,
+                                               static_cast<int>(options.linux_dmabuf_version), self,
+                                               Impl::bind_dmabuf);
+        if (self->dmabuf_global == nullptr) {
+            return nullptr;
+        }
     }
     if (options.syncobj_manager &&
         wl_global_create(self->display, &wp_linux_drm_syncobj_manager_v1_interface, 1, self,
@@ -689,6 +755,16 @@ void FakeCompositor::answer_frame_callbacks() {
         const auto held = impl_->held_callbacks;
         for (wl_resource* callback : held) {
             impl_->send_frame_done(callback);
+        }
+    });
+}
+
+void FakeCompositor::remove_linux_dmabuf_global() {
+    impl_->run_on_server([this] {
+        if (impl_->dmabuf_global != nullptr) {
+            wl_global_remove(impl_->dmabuf_global);
+            wl_display_flush_clients(impl_->display);
+            impl_->count([](Counters& c) { ++c.globals_removed; });
         }
     });
 }

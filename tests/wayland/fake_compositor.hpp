@@ -22,6 +22,18 @@ enum class Refusal : uint8_t {
     protocol_error,  // create_immed answered with the invalid_wl_buffer protocol error
 };
 
+// A hostile compositor's linux-dmabuf v4 feedback (FakeOptions::feedback_defect).
+enum class FeedbackDefect : uint8_t {
+    none,
+    table_size_not_whole_entries,  // the size sent is not a multiple of 16
+    table_shorter_than_size,       // the size sent is past the file's end (mmap: SIGBUS)
+    table_fd_not_a_file,           // a pipe instead of a mappable file
+    table_too_large,               // a size no 16-bit index can reach the end of
+    index_past_table,              // the tranche names an entry past the table's end
+    odd_index_bytes,               // the tranche's array ends in half an index
+    bad_main_device,               // main_device is not a dev_t's size
+};
+
 struct FakeOptions {
     uint32_t compositor_version = 4;  // wl_compositor; below 4 its surfaces lack damage_buffer
     bool linux_dmabuf = true;         // advertise zwp_linux_dmabuf_v1 at all
@@ -40,6 +52,11 @@ struct FakeOptions {
     bool answer_frame_callbacks = true;
     // Advertise wp_linux_drm_syncobj_manager_v1 (explicit sync); its requests are only counted.
     bool syncobj_manager = false;
+    // Hostile: the default feedback (version 4) carries this defect.
+    FeedbackDefect feedback_defect = FeedbackDefect::none;
+    // Hostile: at a commit, a release for each wl_buffer never attached so far; and each
+    // release on replace sent twice.
+    bool spurious_releases = false;
 };
 
 struct BufferRecord {
@@ -66,8 +83,10 @@ struct Counters {
     uint32_t live_buffers = 0;
     uint32_t open_fds = 0;  // received dma-buf fds not yet closed
     uint32_t clients = 0;
-    uint32_t syncobj_binds = 0;     // wp_linux_drm_syncobj_manager_v1 bound
-    uint32_t syncobj_surfaces = 0;  // get_surface requests
+    uint32_t syncobj_binds = 0;           // wp_linux_drm_syncobj_manager_v1 bound
+    uint32_t syncobj_surfaces = 0;        // get_surface requests
+    uint64_t spurious_releases_sent = 0;  // releases of buffers not attached or already released
+    uint32_t globals_removed = 0;
 };
 
 class FakeCompositor {
@@ -99,6 +118,11 @@ class FakeCompositor {
     void answer_frame_callbacks();
     // stall(true): the compositor stops reading its clients until stall(false).
     void stall(bool stalled);
+    // Withdraws the zwp_linux_dmabuf_v1 global, as a compositor whose GPU went away would:
+    // clients are told (wl_registry.global_remove) and new registries no longer see it; what
+    // was bound stays usable. The global itself is destroyed with the display, so that no
+    // client's bind in flight meets an unknown name.
+    void remove_linux_dmabuf_global();
 
   private:
     struct Impl;

@@ -7,13 +7,16 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <ostream>
+#include <string>
 #include <thread>
 
 #include "kernel/syncobj.hpp"
 #include "support/fd_count.hpp"
 #include "wayland/fake_compositor.hpp"
 #include "wayland/test_app.hpp"
+#include "wsi/image_ownership.hpp"
 #include "wsi/wayland/wayland_presenter.hpp"
 #include "wsi/wayland/wayland_surface.hpp"
 
@@ -559,6 +562,159 @@ TEST_F(WaylandWindowSystem, ExplicitRequiredWithoutATimelineDeviceFailsTheSwapch
     ASSERT_NO_FATAL_FAILURE(make_buffers(2));
     EXPECT_EQ(create_presenter(), VK_ERROR_INITIALIZATION_FAILED);
     EXPECT_EQ(compositor_->counters().syncobj_surfaces, 0u);
+}
+
+// --- Hostile compositors (issue #14): data the layer must refuse, events it must shrug off ----
+
+// The layer's log lines (stderr) written while `body` runs that contain `text`.
+int log_lines_containing(const std::string& text, const std::function<void()>& body) {
+    ::testing::internal::CaptureStderr();
+    body();
+    const std::string log = ::testing::internal::GetCapturedStderr();
+    int lines = 0;
+    for (size_t at = log.find(text); at != std::string::npos; at = log.find(text, at + 1)) {
+        ++lines;
+    }
+    return lines;
+}
+
+struct HostileFeedbackCase {
+    FeedbackDefect defect;
+    const char* logged;  // what the one log line says; nullptr: the control, nothing wrong
+};
+
+void PrintTo(const HostileFeedbackCase& c, std::ostream* out) {
+    *out << (c.logged != nullptr ? c.logged : "no defect (control)");
+}
+
+class HostileFeedback : public WaylandWindowSystem,
+                        public ::testing::WithParamInterface<HostileFeedbackCase> {};
+
+// The feedback is refused as a whole: formats from a table the layer cannot trust would be
+// guesses. The app gets VK_ERROR_SURFACE_LOST_KHR, the log one line naming the defect (the
+// evidence that the defect was delivered and seen), the connection lives and no fd is left.
+TEST_P(HostileFeedback, IsRefusedWithOneLogLineAndNoCrashLeakOrDeadConnection) {
+    FakeOptions options;
+    options.linux_dmabuf_version = 4;
+    options.feedback_defect = GetParam().defect;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    const int fds = open_fd_count();
+    const char* logged = GetParam().logged;
+    std::vector<FormatModifier> formats{{1, 1}};
+    VkResult queried = VK_SUCCESS;
+    const int lines = log_lines_containing(logged != nullptr ? logged : "[syncbridge]",
+                                           [&] { queried = surface_->query_formats(&formats); });
+    if (logged == nullptr) {
+        EXPECT_EQ(queried, VK_SUCCESS);
+        EXPECT_EQ(formats.size(), 2u);
+        EXPECT_EQ(lines, 0);
+        EXPECT_EQ(create_presenter(), VK_SUCCESS);
+    } else {
+        EXPECT_EQ(queried, VK_ERROR_SURFACE_LOST_KHR);
+        EXPECT_TRUE(formats.empty());
+        EXPECT_EQ(lines, 1);
+        EXPECT_EQ(create_presenter(), VK_ERROR_SURFACE_LOST_KHR);
+        EXPECT_EQ(presenter_, nullptr);
+    }
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+    presenter_.reset();
+    // The table's fd (libwayland's copy in this process is closed by the fake right after).
+    for (int i = 0; i < 100 && open_fd_count() != fds; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_EQ(open_fd_count(), fds);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Defects, HostileFeedback,
+    ::testing::Values(
+        HostileFeedbackCase{FeedbackDefect::none, nullptr},
+        HostileFeedbackCase{FeedbackDefect::table_size_not_whole_entries,
+                            "size is not a multiple of 16 bytes"},
+        // Mapped, as the layer did before, this one was a SIGBUS at the first entry past the
+        // file's end.
+        HostileFeedbackCase{FeedbackDefect::table_shorter_than_size,
+                            "the file is shorter than the size sent"},
+        HostileFeedbackCase{FeedbackDefect::table_fd_not_a_file, "the fd is not a readable file"},
+        HostileFeedbackCase{FeedbackDefect::table_too_large,
+                            "more entries than a 16-bit index can name"},
+        HostileFeedbackCase{FeedbackDefect::index_past_table,
+                            "an index past the format table's end"},
+        HostileFeedbackCase{FeedbackDefect::odd_index_bytes,
+                            "not a whole number of 16-bit indices"},
+        HostileFeedbackCase{FeedbackDefect::bad_main_device, "not the size of a dev_t"}));
+
+// Releases of buffers never attached, and releases sent twice, reach the swapchain as the
+// compositor sent them (the presenter cannot tell a lie from the truth); the swapchain's
+// ownership table (wsi/image_ownership) is what refuses them, and the presenter carries on.
+TEST_F(WaylandWindowSystem, SpuriousReleasesAreRefusedByTheOwnershipTableAndPresentsGoOn) {
+    FakeOptions options;
+    options.spurious_releases = true;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(3));
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    wsi::ImageOwnership owners(3);
+    size_t applied = 0;
+    // What the swapchain does around each present: the app acquired and queued the image, the
+    // layer hands it over; then each release, as it comes, goes through the table as
+    // Swapchain::on_released puts it.
+    const auto present_and_apply_releases = [&](uint32_t image, size_t releases_by_then) {
+        ASSERT_TRUE(owners.apply(image, wsi::OwnershipEvent::acquire));
+        ASSERT_TRUE(owners.apply(image, wsi::OwnershipEvent::queue_present));
+        ASSERT_TRUE(owners.apply(image, wsi::OwnershipEvent::hand_over));
+        ASSERT_EQ(presenter_->present(fifo(image)), VK_SUCCESS);
+        ASSERT_TRUE(events_.wait_until(
+            [&](const auto& e) { return e.released().size() == releases_by_then; }, kSoon));
+        const auto released = events_.released();
+        for (; applied < released.size(); ++applied) {
+            (void)owners.apply(released[applied], wsi::OwnershipEvent::release);
+        }
+    };
+    ASSERT_NO_FATAL_FAILURE(present_and_apply_releases(0, 2));  // 1 and 2: never attached
+    ASSERT_NO_FATAL_FAILURE(present_and_apply_releases(1, 4));  // 0 twice
+    ASSERT_NO_FATAL_FAILURE(present_and_apply_releases(2, 6));  // 1 twice
+    EXPECT_EQ(compositor_->counters().spurious_releases_sent, 4u);
+    EXPECT_EQ(events_.released(), (std::vector<uint32_t>{1, 2, 0, 0, 1, 1}));
+    EXPECT_EQ(owners.refused(), 4u);
+    EXPECT_EQ(owners.owner(0), wsi::ImageOwner::released);
+    EXPECT_EQ(owners.owner(1), wsi::ImageOwner::released);
+    EXPECT_EQ(owners.owner(2), wsi::ImageOwner::held_by_consumer);
+    EXPECT_EQ(compositor_->counters().commits, 3u);
+    EXPECT_EQ(events_.count(Kind::lost), 0u);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
+}
+
+// A compositor withdraws linux-dmabuf while a swapchain presents with it: what is bound stays
+// usable, so presents go on; the next query sees no global (no formats, as a compositor without
+// it), and a new swapchain fails as it would there.
+TEST_F(WaylandWindowSystem,
+       ALinuxDmabufGlobalRemovedInUseLeavesPresentsWorkingAndNewSwapchainsOut) {
+    FakeOptions options;
+    options.linux_dmabuf_version = 4;
+    ASSERT_NO_FATAL_FAILURE(start(options));
+    ASSERT_NO_FATAL_FAILURE(make_buffers(2));
+    std::vector<FormatModifier> formats;
+    ASSERT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    ASSERT_EQ(formats.size(), 2u);  // the control: before the removal
+    ASSERT_EQ(create_presenter(), VK_SUCCESS);
+    ASSERT_EQ(presenter_->present(fifo(0)), VK_SUCCESS);
+
+    compositor_->remove_linux_dmabuf_global();
+    EXPECT_EQ(compositor_->counters().globals_removed, 1u);
+    ASSERT_EQ(presenter_->present(fifo(1)), VK_SUCCESS);
+    ASSERT_TRUE(compositor_->wait_until([](const Counters& c) { return c.commits == 2; }, kSoon));
+    ASSERT_TRUE(events_.wait_until(
+        [](const auto& e) { return e.released() == std::vector<uint32_t>{0}; }, kSoon));
+
+    EXPECT_EQ(surface_->query_formats(&formats), VK_SUCCESS);
+    EXPECT_TRUE(formats.empty());
+    std::unique_ptr<Presenter> second;
+    EXPECT_EQ(surface_->create_presenter(buffers_, wsi::AppDevice{}, &events_, &second),
+              VK_ERROR_INITIALIZATION_FAILED);
+    EXPECT_EQ(second, nullptr);
+    EXPECT_EQ(events_.count(Kind::lost), 0u);
+    EXPECT_EQ(wl_display_get_error(app_->display()), 0);
 }
 
 }  // namespace

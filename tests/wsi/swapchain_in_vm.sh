@@ -5,9 +5,9 @@
 #
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
-#          errors (never-release, vanish, release-twice, resize, 12 clients on one
-#          compositor), failures (vkCreateSwapchainKHR under injected allocation and
-#          thread-start failures), faults (SYNCBRIDGE_TEST_FAULT at each site: frames still
+#          errors (never-release, vanish, release-twice, resize, a configure storm, 12
+#          clients on one compositor), failures (vkCreateSwapchainKHR under injected allocation
+#          and thread-start failures), faults (SYNCBRIDGE_TEST_FAULT at each site: frames still
 #          correct, or the app gets the VkResult), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
@@ -323,6 +323,27 @@ case_resize() { # STRATEGY
   verdict "$name" "$p"
   local recreated=${result#*recreated: }
   say "     recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
+}
+
+# A configure storm (the compositor's --configure-storm): from commit 30, 20 configures of
+# other sizes at once at each of 10 commits, 320x200 last. The app recreates as it sees fit and
+# must go on presenting at the final size: no hang (the acquire timeout), no crash, every frame
+# correct. The compositor's configure count is the evidence that the storm was sent.
+case_configure_storm() { # STRATEGY
+  local name="configure-storm-$1"
+  run_case "$name" --hold-ms 8 --size 256x256 --resize-after 30:320x200 --configure-storm 20 \
+    -- "$(strategy_env "$1")" -- \
+    --frames 90 --acquire-timeout-ns "$acquire_timeout_ns" --expect recreate || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  for c in stale torn overwrites read_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[configures]-0}" -ge 200 ] || p="$p configures=${counters[configures]-}, expected >= 200;"
+  verdict "$name" "$p"
+  local recreated=${result#*recreated: }
+  say "     configures: ${counters[configures]-}; recreated: ${recreated%% timeout=*}; presented after the resize: ${results[presented_after_resize]-}; $(counters_line)"
 }
 
 # A driver with no SYNC_FD at all (gpusim GPUSIM_SYNC_FD=0): the wait strategy's last resort,
@@ -781,6 +802,7 @@ case "$group" in
       case_vanish "$strategy"
       case_release_twice "$strategy"
       case_resize "$strategy"
+      case_configure_storm "$strategy"
       case_clients "$strategy"
     done
     ;;

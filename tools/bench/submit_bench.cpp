@@ -1,6 +1,9 @@
 // What foreign queue-family transfers (layer/submit) cost the app's thread: recording barriers
 // and vkQueueSubmit, through syncbridge over gpusim (latency 0) against gpusim alone, in the
-// test VM. Only the measured call is timed; the GPU's work is waited for outside the timer. Run:
+// test VM; and over gpusim without SYNC_FD (the wait strategy) and with an export that waits for
+// the GPU (150 ms here, as lavapipe 25's), where the release is deferred to the layer's thread
+// (and, for comparison, SYNCBRIDGE_BLOCKING_EXPORT=app: exported on the app's thread). Only the
+// measured call is timed; the GPU's work is waited for outside the timer. Run:
 //   tools/vm/run -- build/tools/bench/syncbridge-submit-bench
 #include <benchmark/benchmark.h>
 
@@ -22,18 +25,36 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kSoonNs = 5'000'000'000;
 constexpr VkDeviceSize kSize = 4096;
 
-enum class Layers { gpusim_only, syncbridge };
+enum class Layers {
+    gpusim_only,
+    syncbridge,
+    syncbridge_no_sync_fd,       // GPUSIM_SYNC_FD=0: the wait strategy
+    syncbridge_blocking_export,  // GPUSIM_BLOCKING_EXPORT=1, latency 150 ms: releases deferred
+    syncbridge_export_on_app,    // the same with SYNCBRIDGE_BLOCKING_EXPORT=app
+};
+// gpusim's GPU time for the blocking rows: above the layer's 100 ms blocking-export probe.
+constexpr uint32_t kBlockingLatencyMs = 150;
 enum class Barrier { none, release, acquire, acquire_pending };
 
 // One device, one dma-buf buffer in exportable memory (the layer tracks it), and the other
 // side's view of it.
 struct Rig {
     explicit Rig(Layers layers) {
-        auto settings = sb::gpusim::test::dma_buf_device(0);
-        if (layers == Layers::syncbridge) {
+        const bool blocking = layers == Layers::syncbridge_blocking_export ||
+                              layers == Layers::syncbridge_export_on_app;
+        auto settings = sb::gpusim::test::dma_buf_device(blocking ? kBlockingLatencyMs : 0);
+        if (layers != Layers::gpusim_only) {
             settings.layers_above = {"VK_LAYER_SYNCBRIDGE_wsi"};
         }
+        settings.sync_fd = layers != Layers::syncbridge_no_sync_fd;
+        // Read at vkCreateDevice: set for this rig's device only.
+        (void)::setenv("GPUSIM_BLOCKING_EXPORT", blocking ? "1" : "0", 1);
+        if (layers == Layers::syncbridge_export_on_app) {
+            (void)::setenv("SYNCBRIDGE_BLOCKING_EXPORT", "app", 1);
+        }
         vk = std::make_unique<Vk>(settings);
+        (void)::unsetenv("GPUSIM_BLOCKING_EXPORT");
+        (void)::unsetenv("SYNCBRIDGE_BLOCKING_EXPORT");
         buffer = std::make_unique<Buffer>(*vk, kSize, /*dma_buf=*/true);
         auto get_fd = vk->device_proc<PFN_vkGetMemoryFdKHR>("vkGetMemoryFdKHR");
         VkMemoryGetFdInfoKHR get{VK_STRUCTURE_TYPE_MEMORY_GET_FD_INFO_KHR};
@@ -99,10 +120,30 @@ struct Rig {
     uint32_t vgem_handle = 0;
 };
 
+// One rig per kind, made at its first benchmark.
 Rig& rig(Layers layers) {
-    static Rig gpusim_only(Layers::gpusim_only);
-    static Rig syncbridge(Layers::syncbridge);
-    return layers == Layers::gpusim_only ? gpusim_only : syncbridge;
+    switch (layers) {
+        case Layers::gpusim_only: {
+            static Rig made(Layers::gpusim_only);
+            return made;
+        }
+        case Layers::syncbridge: {
+            static Rig made(Layers::syncbridge);
+            return made;
+        }
+        case Layers::syncbridge_no_sync_fd: {
+            static Rig made(Layers::syncbridge_no_sync_fd);
+            return made;
+        }
+        case Layers::syncbridge_blocking_export: {
+            static Rig made(Layers::syncbridge_blocking_export);
+            return made;
+        }
+        case Layers::syncbridge_export_on_app:
+            break;
+    }
+    static Rig made(Layers::syncbridge_export_on_app);
+    return made;
 }
 
 // vkQueueSubmit of one command buffer. With acquire_pending, the other side still writes (a
@@ -165,6 +206,28 @@ BENCHMARK_CAPTURE(BM_Submit, syncbridge_acquire_idle, Layers::syncbridge, Barrie
 BENCHMARK_CAPTURE(BM_Submit, syncbridge_acquire_pending, Layers::syncbridge,
                   Barrier::acquire_pending)
     ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+// Without SYNC_FD (the wait strategy): a release fenced by the layer's vgem fence and thread, an
+// acquire of an idle buffer (a pending one would make the app's thread wait for the other side,
+// which here signals only after the submit).
+BENCHMARK_CAPTURE(BM_Submit, wait_strategy_release, Layers::syncbridge_no_sync_fd, Barrier::release)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Submit, wait_strategy_acquire_idle, Layers::syncbridge_no_sync_fd,
+                  Barrier::acquire)
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+// An export that waits for the GPU (150 ms of work per submit): deferred, and on the app's thread.
+BENCHMARK_CAPTURE(BM_Submit, blocking_export_release_deferred, Layers::syncbridge_blocking_export,
+                  Barrier::release)
+    ->UseManualTime()
+    ->Iterations(10)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Submit, blocking_export_release_on_app_thread,
+                  Layers::syncbridge_export_on_app, Barrier::release)
+    ->UseManualTime()
+    ->Iterations(10)
     ->Unit(benchmark::kMicrosecond);
 
 // Recording: 64 barriers that transfer nothing (the common case every app records), begin to

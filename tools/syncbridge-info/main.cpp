@@ -1,5 +1,6 @@
-// syncbridge-info: what each GPU's driver and this kernel offer the bridge, and the strategy the
-// layer would pick. The first thing to run when frames look wrong.
+// syncbridge-info: what each GPU's driver, this kernel and the desktop's window systems offer
+// the bridge, and the path an app started here would take. The first thing to run when frames
+// look wrong.
 //
 // It asks the same questions, through the same code, as the layer does at vkCreateDevice.
 #include <vulkan/vulkan.h>
@@ -14,18 +15,26 @@
 #include "bridge/strategy.hpp"
 #include "dispatch/dispatch_table.hpp"
 #include "export_check.hpp"
+#include "kernel/drm_node.hpp"
 #include "kernel/syncobj.hpp"
 #include "util/switches.hpp"
+#include "window_system.hpp"
 
 namespace {
 
 using sb::bridge::DeviceCapabilities;
 using sb::bridge::KernelSupport;
 using sb::bridge::StrategyChoice;
+using sb::info::PathReport;
+using sb::info::WaylandReport;
+using sb::info::X11Report;
 
 struct Row {
     DeviceCapabilities caps;
     StrategyChoice choice;
+    sb::bridge::AllocatorChoice allocator;
+    PathReport wayland;  // meaningful where that window system is connected
+    PathReport x11;
     sb::bridge::ExportProbe sync_fd_export;  // measured for the import strategy only
 };
 
@@ -91,11 +100,128 @@ void print_switches_json() {
     std::printf("},\n");
 }
 
-void print_text(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+struct WindowSystems {
+    WaylandReport wayland;
+    X11Report x11;
+};
+
+std::string node(dev_t device) {
+    return sb::kernel::drm_node_name(device);
+}
+
+const char* tranche_flags(bool scanout) {
+    return scanout ? "scanout" : "none";
+}
+
+void print_window_systems_text(const WindowSystems& ws) {
+    std::printf("window system:\n");
+    const WaylandReport& w = ws.wayland;
+    if (!w.connected) {
+        std::printf("  Wayland: none (%s)\n", w.error.c_str());
+    } else {
+        std::printf("  Wayland (%s): zwp_linux_dmabuf_v1 v%u", w.socket.c_str(),
+                    w.dmabuf_advertised);
+        if (w.dmabuf_bound != 0) {
+            std::printf(" (the layer binds v%u)", w.dmabuf_bound);
+        }
+        std::printf(", %zu format+modifier pairs, ARGB8888 LINEAR %s, XRGB8888 LINEAR %s\n",
+                    w.format_count, yes_no(w.argb8888_linear), yes_no(w.xrgb8888_linear));
+        if (w.main_device != 0) {
+            std::printf("    feedback main device: %s\n", node(w.main_device).c_str());
+        }
+        for (size_t i = 0; i < w.tranches.size(); ++i) {
+            const auto& t = w.tranches[i];
+            std::printf(
+                "    tranche %zu: target device %s, flags %s, %zu pairs, ARGB8888 LINEAR %s, "
+                "XRGB8888 LINEAR %s\n",
+                i, node(t.target_device).c_str(), tranche_flags(t.scanout), t.format_count,
+                yes_no(t.argb8888_linear), yes_no(t.xrgb8888_linear));
+        }
+        std::printf("    wp_linux_drm_syncobj_manager_v1: %s\n", yes_no(w.syncobj_manager != 0));
+        if (!w.error.empty()) {
+            std::printf("    error: %s\n", w.error.c_str());
+        }
+    }
+    const X11Report& x = ws.x11;
+    if (!x.connected) {
+        std::printf("  X11: none (%s)\n", x.error.c_str());
+    } else {
+        std::printf("  X11 (%s): DRI3 %u.%u, Present %u.%u, DRI3 device %s\n", x.socket.c_str(),
+                    x.dri3_major, x.dri3_minor, x.present_major, x.present_minor,
+                    node(x.dri3_device).c_str());
+        if (!x.error.empty()) {
+            std::printf("    error: %s\n", x.error.c_str());
+        }
+    }
+}
+
+void print_path_text(const char* window_system, bool connected, const PathReport& path) {
+    if (!connected) {
+        std::printf("  %s path: none (not connected)\n", window_system);
+        return;
+    }
+    std::printf("  %s path: %s; because %s\n", window_system, path.summary.c_str(),
+                path.because.c_str());
+}
+
+void print_window_systems_json(const WindowSystems& ws) {
+    const WaylandReport& w = ws.wayland;
+    std::printf("  \"window_system\": {\n    \"wayland\": ");
+    if (!w.connected) {
+        std::printf("{\"connected\": false, \"error\": \"%s\"}", json_escape(w.error).c_str());
+    } else {
+        std::printf(
+            "{\"connected\": true, \"socket\": \"%s\", \"error\": \"%s\", "
+            "\"linux_dmabuf_version\": %u, \"linux_dmabuf_bound\": %u, "
+            "\"feedback_main_device\": \"%s\", \"format_count\": %zu, "
+            "\"argb8888_linear\": %s, \"xrgb8888_linear\": %s, \"tranches\": [",
+            json_escape(w.socket).c_str(), json_escape(w.error).c_str(), w.dmabuf_advertised,
+            w.dmabuf_bound, w.main_device != 0 ? json_escape(node(w.main_device)).c_str() : "",
+            w.format_count, json_bool(w.argb8888_linear), json_bool(w.xrgb8888_linear));
+        for (size_t i = 0; i < w.tranches.size(); ++i) {
+            const auto& t = w.tranches[i];
+            std::printf(
+                "%s{\"target_device\": \"%s\", \"flags\": \"%s\", \"format_count\": %zu, "
+                "\"argb8888_linear\": %s, \"xrgb8888_linear\": %s}",
+                i == 0 ? "" : ", ", json_escape(node(t.target_device)).c_str(),
+                tranche_flags(t.scanout), t.format_count, json_bool(t.argb8888_linear),
+                json_bool(t.xrgb8888_linear));
+        }
+        std::printf("], \"syncobj_manager\": %s, \"syncobj_manager_version\": %u}",
+                    json_bool(w.syncobj_manager != 0), w.syncobj_manager);
+    }
+    const X11Report& x = ws.x11;
+    std::printf(",\n    \"x11\": ");
+    if (!x.connected) {
+        std::printf("{\"connected\": false, \"error\": \"%s\"}", json_escape(x.error).c_str());
+    } else {
+        std::printf(
+            "{\"connected\": true, \"socket\": \"%s\", \"error\": \"%s\", "
+            "\"dri3_version\": \"%u.%u\", \"present_version\": \"%u.%u\", "
+            "\"dri3_device\": \"%s\"}",
+            json_escape(x.socket).c_str(), json_escape(x.error).c_str(), x.dri3_major, x.dri3_minor,
+            x.present_major, x.present_minor,
+            x.dri3_device != 0 ? json_escape(node(x.dri3_device)).c_str() : "");
+    }
+    std::printf("\n  },\n");
+}
+
+std::string path_json(bool connected, const PathReport& path) {
+    if (!connected) {
+        return "null";
+    }
+    return std::string("{\"layer_presents\": ") + json_bool(path.layer_presents) +
+           ", \"summary\": \"" + json_escape(path.summary) + "\", \"because\": \"" +
+           json_escape(path.because) + "\"}";
+}
+
+void print_text(const WindowSystems& ws, const KernelSupport& kernel, const char* mode,
+                const std::vector<Row>& rows) {
     std::printf("kernel: dma-buf sync-file ioctls %s (probed with %s)\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls), kernel.probed_with.c_str());
     std::printf("SYNCBRIDGE_MODE: %s\n", mode);
     print_switches_text();
+    print_window_systems_text(ws);
     const ExplicitSyncSupport explicit_sync = explicit_sync_support();
     if (!explicit_sync.device.empty()) {
         std::printf(
@@ -131,10 +257,20 @@ void print_text(const KernelSupport& kernel, const char* mode, const std::vector
                             ? ": presents export on the layer's thread"
                             : "");
         }
+        if (rows[i].choice.strategy == sb::bridge::Strategy::passthrough) {
+            std::printf("  images: the driver's own swapchain's (passthrough)\n");
+        } else {
+            std::printf("  images allocated by the %s (%s)\n",
+                        rows[i].allocator.layer_allocates ? "layer" : "driver",
+                        rows[i].allocator.reason.c_str());
+        }
+        print_path_text("Wayland", ws.wayland.connected, rows[i].wayland);
+        print_path_text("X11", ws.x11.connected, rows[i].x11);
     }
 }
 
-void print_json(const KernelSupport& kernel, const char* mode, const std::vector<Row>& rows) {
+void print_json(const WindowSystems& ws, const KernelSupport& kernel, const char* mode,
+                const std::vector<Row>& rows) {
     std::printf("{\n  \"kernel\": {\"sync_file_ioctls\": \"%s\", \"probed_with\": \"%s\"},\n",
                 sb::bridge::to_string(kernel.sync_file_ioctls),
                 json_escape(kernel.probed_with).c_str());
@@ -143,6 +279,7 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
                 json_escape(explicit_sync.choice).c_str(),
                 json_escape(explicit_sync.device).c_str());
     print_switches_json();
+    print_window_systems_json(ws);
     std::printf("  \"mode\": \"%s\",\n  \"gpus\": [", mode);
     for (size_t i = 0; i < rows.size(); ++i) {
         const auto& c = rows[i].caps;
@@ -153,7 +290,9 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
             "\"dma_buf_extension\": %s, \"drm_format_modifier_extension\": %s, "
             "\"dma_buf_image_export\": %s, \"dma_buf_image_import\": %s, "
             "\"strategy\": \"%s\", \"reason\": \"%s\", \"override_refused\": %s, "
-            "\"sync_fd_export\": \"%s\", \"sync_fd_export_us\": %lld}",
+            "\"sync_fd_export\": \"%s\", \"sync_fd_export_us\": %lld, "
+            "\"layer_allocates\": %s, \"allocator_reason\": \"%s\", "
+            "\"paths\": {\"wayland\": %s, \"x11\": %s}}",
             i == 0 ? "" : ",", json_escape(c.device_name).c_str(),
             json_escape(c.driver_name).c_str(), VK_API_VERSION_MAJOR(c.api_version),
             VK_API_VERSION_MINOR(c.api_version), VK_API_VERSION_PATCH(c.api_version),
@@ -164,7 +303,11 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
             sb::bridge::to_string(rows[i].choice.strategy),
             json_escape(rows[i].choice.reason).c_str(), json_bool(rows[i].choice.override_refused),
             sb::bridge::to_string(rows[i].sync_fd_export.behaviour),
-            static_cast<long long>(rows[i].sync_fd_export.export_time.count()));
+            static_cast<long long>(rows[i].sync_fd_export.export_time.count()),
+            json_bool(rows[i].allocator.layer_allocates),
+            json_escape(rows[i].allocator.reason).c_str(),
+            path_json(ws.wayland.connected, rows[i].wayland).c_str(),
+            path_json(ws.x11.connected, rows[i].x11).c_str());
     }
     std::printf("\n  ]\n}\n");
 }
@@ -173,8 +316,8 @@ void print_json(const KernelSupport& kernel, const char* mode, const std::vector
 void print_usage(std::FILE* to, const char* program) {
     std::fprintf(to,
                  "usage: %s [--json] [--help]\n"
-                 "What each GPU's driver and this kernel offer syncbridge, and the strategy the\n"
-                 "layer would pick (SYNCBRIDGE_MODE).\n"
+                 "What each GPU's driver, this kernel and the window systems (WAYLAND_DISPLAY,\n"
+                 "DISPLAY) offer syncbridge, and the path an app started here would take.\n"
                  "  --json     the same as JSON\n"
                  "  -h, --help this text\n"
                  "See syncbridge-info(1).\n",
@@ -223,11 +366,16 @@ int main(int argc, char** argv) {
     (void)table.EnumeratePhysicalDevices(instance, &count, gpus.data());
 
     const KernelSupport& kernel = sb::bridge::kernel_support();
+    WindowSystems ws{sb::info::probe_wayland(), sb::info::probe_x11()};
+    const bool layer_memory_requested = sb::util::switch_is(sb::util::Switch::memory, "layer");
     std::vector<Row> rows;
     for (VkPhysicalDevice pd : gpus) {
         Row row;
         row.caps = sb::bridge::probe_device_capabilities(table, pd);
         row.choice = sb::bridge::choose_strategy(row.caps, kernel, *mode);
+        row.allocator = sb::bridge::choose_allocator(row.caps, kernel, layer_memory_requested);
+        row.wayland = sb::info::wayland_path(ws.wayland, row.choice, row.allocator);
+        row.x11 = sb::info::x11_path(ws.x11, row.choice, row.allocator);
         if (row.choice.strategy == sb::bridge::Strategy::kernel_import) {
             row.sync_fd_export = sb::info::check_sync_fd_export(table, pd);
         }
@@ -235,9 +383,9 @@ int main(int argc, char** argv) {
     }
     const char* mode_name = sb::bridge::to_string(*mode);
     if (json) {
-        print_json(kernel, mode_name, rows);
+        print_json(ws, kernel, mode_name, rows);
     } else {
-        print_text(kernel, mode_name, rows);
+        print_text(ws, kernel, mode_name, rows);
     }
     table.DestroyInstance(instance, nullptr);
     return 0;

@@ -1,9 +1,6 @@
 #include "wsi/wayland/dmabuf_feedback.hpp"
 
-#include <sys/mman.h>
-
 #include <cerrno>
-#include <cstring>
 #include <memory>
 
 #include "kernel/unique_fd.hpp"
@@ -18,88 +15,50 @@ struct FeedbackDestroyer {
 };
 using FeedbackPtr = std::unique_ptr<zwp_linux_dmabuf_feedback_v1, FeedbackDestroyer>;
 
-// The format table's entry layout, fixed by the protocol.
-struct TableEntry {
-    uint32_t format;
-    uint32_t padding;
-    uint64_t modifier;
-};
+// The listener only unpacks the events; FeedbackParser (feedback_parser.hpp) judges them.
+FeedbackParser* parser_of(void* data) {
+    return static_cast<FeedbackParser*>(data);
+}
 
-struct Collector {
-    DmabufFeedback feedback;
-    std::vector<FormatModifier> table;
-    FeedbackTranche tranche;  // being received
-    bool done = false;
-    bool malformed = false;
-};
-
-dev_t device_of(const wl_array* array, bool* malformed) {
-    dev_t device = 0;
-    if (array->size != sizeof device) {
-        *malformed = true;
-        return 0;
-    }
-    std::memcpy(&device, array->data, sizeof device);
-    return device;
+std::span<const std::byte> bytes_of(const wl_array* array) {
+    return {static_cast<const std::byte*>(array->data), array->size};
 }
 
 void on_done(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/) {
-    static_cast<Collector*>(data)->done = true;
+    parser_of(data)->on_done();
 }
 
 // The fd is ours: it is closed here whatever happens.
 void on_format_table(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/, int32_t fd,
                      uint32_t size) {
-    auto* c = static_cast<Collector*>(data);
     const kernel::UniqueFd table_fd(fd);
-    c->table.clear();
-    if (size % sizeof(TableEntry) != 0) {
-        c->malformed = true;
+    auto bytes = read_format_table_file(table_fd.get(), size);
+    if (!bytes) {
+        parser_of(data)->on_error(bytes.error());
         return;
     }
-    void* map = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, table_fd.get(), 0);
-    if (map == MAP_FAILED) {
-        c->malformed = true;
-        return;
-    }
-    const auto* entries = static_cast<const TableEntry*>(map);
-    for (size_t i = 0; i < size / sizeof(TableEntry); ++i) {
-        c->table.push_back({entries[i].format, entries[i].modifier});
-    }
-    ::munmap(map, size);
+    parser_of(data)->on_format_table(*bytes);
 }
 
 void on_main_device(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/, wl_array* device) {
-    auto* c = static_cast<Collector*>(data);
-    c->feedback.main_device = device_of(device, &c->malformed);
+    parser_of(data)->on_main_device(bytes_of(device));
 }
 
 void on_tranche_done(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/) {
-    auto* c = static_cast<Collector*>(data);
-    c->feedback.tranches.push_back(std::move(c->tranche));
-    c->tranche = FeedbackTranche{};
+    parser_of(data)->on_tranche_done();
 }
 
 void on_tranche_target_device(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/,
                               wl_array* device) {
-    auto* c = static_cast<Collector*>(data);
-    c->tranche.target_device = device_of(device, &c->malformed);
+    parser_of(data)->on_tranche_target_device(bytes_of(device));
 }
 
 void on_tranche_formats(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/, wl_array* indices) {
-    auto* c = static_cast<Collector*>(data);
-    const auto* index = static_cast<const uint16_t*>(indices->data);
-    for (size_t i = 0; i < indices->size / sizeof(uint16_t); ++i) {
-        if (index[i] >= c->table.size()) {
-            c->malformed = true;
-            return;
-        }
-        c->tranche.formats.push_back(c->table[index[i]]);
-    }
+    parser_of(data)->on_tranche_formats(bytes_of(indices));
 }
 
 void on_tranche_flags(void* data, zwp_linux_dmabuf_feedback_v1* /*feedback*/, uint32_t flags) {
-    static_cast<Collector*>(data)->tranche.flags = flags;
+    parser_of(data)->on_tranche_flags(flags);
 }
 
 constexpr zwp_linux_dmabuf_feedback_v1_listener kFeedbackListener = {
@@ -122,16 +81,13 @@ kernel::Result<DmabufFeedback> read_default_feedback(zwp_linux_dmabuf_v1* dmabuf
     if (!feedback) {
         return kernel::Error{ENOMEM, "zwp_linux_dmabuf_v1.get_default_feedback"};
     }
-    Collector collector;
-    zwp_linux_dmabuf_feedback_v1_add_listener(feedback.get(), &kFeedbackListener, &collector);
+    FeedbackParser parser;
+    zwp_linux_dmabuf_feedback_v1_add_listener(feedback.get(), &kFeedbackListener, &parser);
     // The compositor sends the whole feedback at once, ending with `done`.
     if (auto st = queue.roundtrip(timeout); !st) {
         return st.error();
     }
-    if (!collector.done || collector.malformed) {
-        return kernel::Error{EPROTO, "zwp_linux_dmabuf_feedback_v1 (incomplete or malformed)"};
-    }
-    return std::move(collector.feedback);
+    return std::move(parser).finish();
 }
 
 }  // namespace sb::wsi::wayland

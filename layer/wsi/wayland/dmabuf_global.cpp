@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <utility>
 
+#include "kernel/drm_node.hpp"
 #include "wsi/wayland/dmabuf_feedback.hpp"
+#include "wsi/wayland/feedback_parser.hpp"
 #include "wsi/wayland/registry.hpp"
 
 namespace sb::wsi::wayland {
@@ -13,22 +16,13 @@ namespace {
 // the same formats with their modifiers, so `format` adds nothing.
 void dmabuf_format(void* /*data*/, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t /*format*/) {}
 
-void add_once(std::vector<FormatModifier>* formats, const FormatModifier& pair) {
-    const bool known = std::any_of(formats->begin(), formats->end(), [&](const FormatModifier& f) {
-        return f.drm_format == pair.drm_format && f.modifier == pair.modifier;
-    });
-    if (!known) {
-        formats->push_back(pair);
-    }
-}
-
 void dmabuf_modifier(void* data, zwp_linux_dmabuf_v1* /*dmabuf*/, uint32_t format,
                      uint32_t modifier_hi, uint32_t modifier_lo) {
-    auto* formats = static_cast<std::vector<FormatModifier>*>(data);
+    auto* formats = static_cast<UniqueFormatList*>(data);
     if (formats == nullptr) {
         return;  // collection is over (see bind_dmabuf)
     }
-    add_once(formats, {format, (uint64_t{modifier_hi} << 32) | modifier_lo});
+    formats->add({format, (uint64_t{modifier_hi} << 32) | modifier_lo});
 }
 
 constexpr zwp_linux_dmabuf_v1_listener kDmabufListener = {
@@ -64,22 +58,29 @@ kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milli
         }
         // Every tranche's pairs, most preferred first: the swapchain takes the first it can
         // make. Scanout tranches name buffers the main device can read too.
-        for (const FeedbackTranche& tranche : feedback->tranches) {
-            for (const FormatModifier& pair : tranche.formats) {
-                add_once(&global.formats, pair);
-            }
-        }
+        global.formats = pairs_of(*feedback);
         global.main_device = feedback->main_device;
+        global.tranches = std::move(feedback->tranches);
         return global;
     }
-    zwp_linux_dmabuf_v1_add_listener(global.dmabuf.get(), &kDmabufListener, &global.formats);
+    UniqueFormatList formats;
+    zwp_linux_dmabuf_v1_add_listener(global.dmabuf.get(), &kDmabufListener, &formats);
     const auto st = queue.roundtrip(timeout);
-    // The list moves with `global` when this returns: no later event may write to it here.
+    // The list is gone when this returns: no later event may write to it.
     zwp_linux_dmabuf_v1_set_user_data(global.dmabuf.get(), nullptr);
     if (!st) {
         return st.error();
     }
+    global.formats = std::move(formats).take();
     return global;
+}
+
+std::string describe_wayland_path(uint32_t bound_version, dev_t main_device) {
+    std::string text = "Wayland linux-dmabuf v" + std::to_string(bound_version);
+    if (main_device != 0) {
+        text += " (feedback main device " + kernel::drm_node_name(main_device) + ")";
+    }
+    return text;
 }
 
 }  // namespace sb::wsi::wayland

@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernel/result.hpp"
+#include "wsi/wayland/dmabuf_feedback.hpp"
 #include "wsi/wayland/linux_dmabuf.hpp"
 #include "wsi/wayland/private_queue.hpp"
 #include "wsi/window_system.hpp"
@@ -27,10 +29,16 @@ struct DmabufGlobal {
     std::vector<FormatModifier> formats;
     // Version 4: the device the compositor composites with (0 when unknown).
     dev_t main_device = 0;
+    // Version 4: the default feedback's tranches as sent (for syncbridge-info's report).
+    std::vector<FeedbackTranche> tranches;
 };
 
 // Finds the global with a registry on `queue`, binds it, and collects the pairs sent on bind.
 // Two roundtrips, each bounded by `timeout`. A compositor without the global is no error.
 kernel::Result<DmabufGlobal> bind_dmabuf(PrivateQueue& queue, std::chrono::milliseconds timeout);
+
+// The layer's path to a compositor with linux-dmabuf bound at `bound_version` and
+// `main_device` (0: not said), in words: the swapchain's info line and syncbridge-info's.
+std::string describe_wayland_path(uint32_t bound_version, dev_t main_device);
 
 }  // namespace sb::wsi::wayland

@@ -67,6 +67,15 @@ SyncChoice wayland_sync_choice() {
     return SyncChoice::automatic;
 }
 
+kernel::Result<uint32_t> syncobj_manager_version(PrivateQueue& queue,
+                                                 std::chrono::milliseconds timeout) {
+    auto advertised = find_global(queue, wp_linux_drm_syncobj_manager_v1_interface, timeout);
+    if (!advertised) {
+        return advertised.error();
+    }
+    return advertised->version;
+}
+
 kernel::Result<std::shared_ptr<SyncobjSurface>> SyncobjSurface::create(
     wl_display* display, wl_surface* surface, std::initializer_list<dev_t> devices,
     std::string* why) {

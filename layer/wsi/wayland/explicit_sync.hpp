@@ -12,6 +12,7 @@
 #include <sys/types.h>
 #include <wayland-client.h>
 
+#include <chrono>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -34,6 +35,12 @@ namespace sb::wsi::wayland {
 // explicit (required: a swapchain fails without it), implicit (never).
 enum class SyncChoice : uint8_t { automatic, explicit_required, implicit_only };
 SyncChoice wayland_sync_choice();
+
+// The version of the compositor's wp_linux_drm_syncobj_manager_v1 (0: not offered), found with a
+// registry on `queue`: one roundtrip, bounded by `timeout`. The question SyncobjSurface::create
+// asks first, for syncbridge-info.
+kernel::Result<uint32_t> syncobj_manager_version(PrivateQueue& queue,
+                                                 std::chrono::milliseconds timeout);
 
 // The generated protocol header stays in explicit_sync.cpp (its interfaces are the layer's own).
 struct SyncobjDestroyer {

@@ -37,7 +37,12 @@ VkResult WaylandSurface::query_formats(std::vector<FormatModifier>* formats) {
     }
     *formats = std::move(global->formats);
     main_device_ = global->main_device;
+    dmabuf_version_ = global->bound_version;
     return VK_SUCCESS;
+}
+
+std::string WaylandSurface::consumer_path() const {
+    return describe_wayland_path(dmabuf_version_.load(), main_device_.load());
 }
 
 VkResult WaylandSurface::decide_sync(dev_t gpu_node, std::shared_ptr<SyncobjSurface>* syncobj) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "wsi/wayland/explicit_sync.hpp"
@@ -29,6 +30,7 @@ class WaylandSurface final : public Surface {
 
     // linux-dmabuf version 4's main device (0 before version 4, or before a query).
     dev_t consumer_device() const override { return main_device_.load(); }
+    [[nodiscard]] std::string consumer_path() const override;
 
     // Wayland leaves the size to the swapchain (the app's extent).
     bool current_extent(VkExtent2D* /*extent*/) override { return false; }
@@ -57,6 +59,7 @@ class WaylandSurface final : public Surface {
     wl_display* const display_;
     wl_surface* const surface_;
     std::atomic<dev_t> main_device_{0};
+    std::atomic<uint32_t> dmabuf_version_{0};  // bound at the last query_formats()
     std::mutex sync_mutex_;
     bool sync_decided_ = false;
     std::shared_ptr<SyncobjSurface> syncobj_;  // null: implicit sync

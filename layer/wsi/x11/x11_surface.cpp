@@ -5,11 +5,13 @@
 #include <xcb/dri3.h>
 #include <xcb/present.h>
 
-#include <algorithm>
+#include <span>
 
+#include "kernel/drm_node.hpp"
 #include "kernel/unique_fd.hpp"
 #include "util/log.hpp"
 #include "wsi/consumer_errors.hpp"
+#include "wsi/formats.hpp"
 #include "wsi/x11/x11_presenter.hpp"
 #include "wsi/x11/xcb_util.hpp"
 
@@ -22,7 +24,10 @@ namespace {
 struct ServerInfo {
     Reply<xcb_get_geometry_reply_t> geometry;
     Reply<xcb_generic_error_t> geometry_error;
+    uint32_t dri3_major = 0;
     uint32_t dri3_minor = 0;
+    uint32_t present_major = 0;
+    uint32_t present_minor = 0;
     bool dma_bufs = false;  // DRI3 1.x and Present 1.x
 };
 
@@ -60,7 +65,10 @@ kernel::Result<ServerInfo> query_server(xcb_connection_t* connection, xcb_window
     Reply<xcb_present_query_version_reply_t> present(
         xcb_present_query_version_reply(connection, present_cookie, nullptr));
     info.dma_bufs = dri3 && present && dri3->major_version == 1 && present->major_version == 1;
+    info.dri3_major = dri3 ? dri3->major_version : 0;
     info.dri3_minor = dri3 ? dri3->minor_version : 0;
+    info.present_major = present ? present->major_version : 0;
+    info.present_minor = present ? present->minor_version : 0;
     return info;
 }
 
@@ -69,12 +77,11 @@ struct DeviceInfo {
     std::vector<uint64_t> modifiers;  // DRI3 1.2's for the window (window-specific first)
 };
 
-void add_modifiers(const uint64_t* modifiers, int count, std::vector<uint64_t>* out) {
-    for (int i = 0; i < count; ++i) {
-        if (std::find(out->begin(), out->end(), modifiers[i]) == out->end()) {
-            out->push_back(modifiers[i]);
-        }
-    }
+// Whether the lists a GetSupportedModifiers reply counts fit in the reply: libxcb's accessors
+// trust the server's counts, so counts past the reply's length would be reads past its end.
+bool modifier_lists_fit(const xcb_dri3_get_supported_modifiers_reply_t& reply) {
+    const uint64_t listed = uint64_t{reply.num_window_modifiers} + reply.num_screen_modifiers;
+    return listed * sizeof(uint64_t) <= uint64_t{reply.length} * 4;  // length: 4-byte units
 }
 
 // The device the server reads dma-bufs with (DRI3Open's fd, of which only the dev_t is kept)
@@ -107,13 +114,19 @@ kernel::Result<DeviceInfo> query_device(xcb_connection_t* connection, xcb_window
     }
     Reply<xcb_dri3_get_supported_modifiers_reply_t> listed(
         xcb_dri3_get_supported_modifiers_reply(connection, modifiers_cookie, nullptr));
-    if (listed) {
-        add_modifiers(xcb_dri3_get_supported_modifiers_window_modifiers(listed.get()),
-                      xcb_dri3_get_supported_modifiers_window_modifiers_length(listed.get()),
-                      &info.modifiers);
-        add_modifiers(xcb_dri3_get_supported_modifiers_screen_modifiers(listed.get()),
-                      xcb_dri3_get_supported_modifiers_screen_modifiers_length(listed.get()),
-                      &info.modifiers);
+    if (listed && !modifier_lists_fit(*listed)) {
+        SB_LOG_ONCE(warn,
+                    "x11: the X server's DRI3 GetSupportedModifiers reply counts %u + %u "
+                    "modifiers in %u bytes: ignored",
+                    listed->num_window_modifiers, listed->num_screen_modifiers, listed->length * 4);
+    } else if (listed) {
+        const std::span<const uint64_t> window(
+            xcb_dri3_get_supported_modifiers_window_modifiers(listed.get()),
+            listed->num_window_modifiers);
+        const std::span<const uint64_t> screen(
+            xcb_dri3_get_supported_modifiers_screen_modifiers(listed.get()),
+            listed->num_screen_modifiers);
+        info.modifiers = unique_modifiers({window, screen});
     }
     return info;
 }
@@ -125,6 +138,38 @@ bool server_takes_dma_bufs(xcb_connection_t* connection) {
     const xcb_query_extension_reply_t* present =
         xcb_get_extension_data(connection, &xcb_present_id);
     return dri3 != nullptr && dri3->present != 0 && present != nullptr && present->present != 0;
+}
+
+kernel::Result<ServerSupport> query_server_support(xcb_connection_t* connection,
+                                                   xcb_window_t window) {
+    auto server = query_server(connection, window, Ask::geometry_and_versions);
+    if (!server) {
+        return server.error();
+    }
+    ServerSupport support;
+    support.dri3_major = server->dri3_major;
+    support.dri3_minor = server->dri3_minor;
+    support.present_major = server->present_major;
+    support.present_minor = server->present_minor;
+    if (!server->dma_bufs) {
+        return support;
+    }
+    auto device = query_device(connection, window, 0, false);
+    if (!device) {
+        return device.error();
+    }
+    support.device = device->device;
+    return support;
+}
+
+std::string describe_x11_path(uint32_t dri3_minor, dev_t device) {
+    return std::string("X11 DRI3 ") +
+           (dri3_minor >= 2 ? "1.2 PixmapFromBuffers with modifiers" : "PixmapFromBuffer") +
+           " + Present (DRI3 device " + kernel::drm_node_name(device) + ")";
+}
+
+std::string X11Surface::consumer_path() const {
+    return describe_x11_path(explicit_modifiers_.load() ? 2 : 0, server_device_.load());
 }
 
 VkResult X11Surface::query_formats(std::vector<FormatModifier>* formats) {

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "kernel/result.hpp"
 #include "wsi/window_system.hpp"
 
 namespace sb::wsi::x11 {
@@ -33,6 +35,7 @@ class X11Surface final : public Surface {
 
     // The device DRI3Open named at the last query (its dev_t), 0 before.
     dev_t consumer_device() const override { return server_device_.load(); }
+    [[nodiscard]] std::string consumer_path() const override;
 
     // The window's size, as X11 defines it (the swapchain must match it).
     bool current_extent(VkExtent2D* extent) override;
@@ -65,5 +68,25 @@ class X11Surface final : public Surface {
 // extensions xcb already knows): vkGetPhysicalDeviceXcbPresentationSupportKHR's answer for a
 // device the layer bridges.
 bool server_takes_dma_bufs(xcb_connection_t* connection);
+
+// What the X server behind `connection` offers the layer, asked as query_formats() asks it, for
+// `window` (syncbridge-info: the root window). A few round-trips, each bounded.
+struct ServerSupport {
+    uint32_t dri3_major = 0;  // 0.0: no DRI3
+    uint32_t dri3_minor = 0;
+    uint32_t present_major = 0;  // 0.0: no Present
+    uint32_t present_minor = 0;
+    dev_t device = 0;  // the node DRI3Open names; 0: none (no GPU behind the server)
+    // The layer presents here: DRI3 1.x and Present 1.x with a device.
+    [[nodiscard]] bool takes_dma_bufs() const {
+        return dri3_major == 1 && present_major == 1 && device != 0;
+    }
+};
+kernel::Result<ServerSupport> query_server_support(xcb_connection_t* connection,
+                                                   xcb_window_t window);
+
+// The layer's path to an X server with DRI3 1.`dri3_minor` and `device`, in words: the
+// swapchain's info line and syncbridge-info's.
+std::string describe_x11_path(uint32_t dri3_minor, dev_t device);
 
 }  // namespace sb::wsi::x11

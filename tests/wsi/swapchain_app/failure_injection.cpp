@@ -187,22 +187,6 @@ bool check_allocation_failures(const Gpu& gpu, const Options& options, VkExtent2
     return false;
 }
 
-// A second device, made as Gpu makes its own (one queue, VK_KHR_swapchain), with `alloc`.
-VkResult create_device(const Gpu& gpu, const VkAllocationCallbacks* alloc, VkDevice* device) {
-    const float priority = 1.0f;
-    VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-    queue_info.queueFamilyIndex = gpu.queue_family();
-    queue_info.queueCount = 1;
-    queue_info.pQueuePriorities = &priority;
-    const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
-    VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
-    info.queueCreateInfoCount = 1;
-    info.pQueueCreateInfos = &queue_info;
-    info.enabledExtensionCount = 1;
-    info.ppEnabledExtensionNames = extensions;
-    return vkCreateDevice(gpu.physical_device(), &info, alloc, device);
-}
-
 // vkCreateDevice (the loader, the layer and the driver below it) with its allocation callbacks
 // failing the Nth call, N = 1, 2, ... until it succeeds: OUT_OF_HOST_MEMORY each time, nothing
 // left; the device that succeeds frees everything it took at vkDestroyDevice.
@@ -211,7 +195,8 @@ bool check_device_allocation_failures(const Gpu& gpu) {
         const Resources before = Resources::now();
         CountingAllocator allocator(n);
         VkDevice device = VK_NULL_HANDLE;
-        const VkResult r = create_device(gpu, allocator.callbacks(), &device);
+        const VkResult r = create_swapchain_device(gpu.physical_device(), gpu.queue_family(),
+                                                   allocator.callbacks(), &device);
         if (r == VK_SUCCESS) {
             const unsigned calls = allocator.calls();
             vkDestroyDevice(device, allocator.callbacks());

@@ -121,10 +121,11 @@ bool Gpu::pick_device() {
     return false;
 }
 
-bool Gpu::create_device() {
+VkResult create_swapchain_device(VkPhysicalDevice physical_device, uint32_t family,
+                                 const VkAllocationCallbacks* alloc, VkDevice* device) {
     const float priority = 1.0f;
     VkDeviceQueueCreateInfo queue_info{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-    queue_info.queueFamilyIndex = queue_family_;
+    queue_info.queueFamilyIndex = family;
     queue_info.queueCount = 1;
     queue_info.pQueuePriorities = &priority;
     const char* extensions[] = {VK_KHR_SWAPCHAIN_EXTENSION_NAME};
@@ -133,7 +134,12 @@ bool Gpu::create_device() {
     info.pQueueCreateInfos = &queue_info;
     info.enabledExtensionCount = 1;
     info.ppEnabledExtensionNames = extensions;
-    if (!report("vkCreateDevice", vkCreateDevice(physical_device_, &info, nullptr, &device_))) {
+    return vkCreateDevice(physical_device, &info, alloc, device);
+}
+
+bool Gpu::create_device() {
+    if (!report("vkCreateDevice",
+                create_swapchain_device(physical_device_, queue_family_, nullptr, &device_))) {
         return false;
     }
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);

@@ -42,4 +42,8 @@ class Gpu {
     VkQueue queue_ = VK_NULL_HANDLE;
 };
 
+// A device as the app makes it (one queue of `family`, VK_KHR_swapchain), with `alloc`.
+VkResult create_swapchain_device(VkPhysicalDevice physical_device, uint32_t family,
+                                 const VkAllocationCallbacks* alloc, VkDevice* device);
+
 }  // namespace sb::swapchain_app

@@ -1,4 +1,4 @@
-#include "support/vgem.hpp"
+#include "kernel/vgem.hpp"
 
 #include <fcntl.h>
 #include <xf86drm.h>
@@ -9,7 +9,7 @@
 
 #include "kernel/sys.hpp"
 
-namespace sb::test {
+namespace sb::kernel {
 namespace {
 
 // uapi: include/uapi/drm/vgem_drm.h (not shipped by libdrm).
@@ -44,12 +44,12 @@ bool is_vgem(int fd) {
 Result<Vgem> Vgem::open() {
     for (int minor = 0; minor < 16; ++minor) {
         const std::string path = "/dev/dri/card" + std::to_string(minor);
-        kernel::UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
+        UniqueFd fd(::open(path.c_str(), O_RDWR | O_CLOEXEC));
         if (fd && is_vgem(fd.get())) {
             return Vgem(std::move(fd));
         }
     }
-    return kernel::Error{ENODEV, "open(/dev/dri/card*: vgem)"};
+    return Error{ENODEV, "open(/dev/dri/card*: vgem)"};
 }
 
 Result<DumbBuffer> Vgem::create_dumb(uint32_t width, uint32_t height, uint32_t bpp) {
@@ -57,8 +57,8 @@ Result<DumbBuffer> Vgem::create_dumb(uint32_t width, uint32_t height, uint32_t b
     arg.width = width;
     arg.height = height;
     arg.bpp = bpp;
-    if (auto st = kernel::checked_ioctl(fd(), DRM_IOCTL_MODE_CREATE_DUMB, &arg,
-                                        "DRM_IOCTL_MODE_CREATE_DUMB");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_MODE_CREATE_DUMB, &arg, "DRM_IOCTL_MODE_CREATE_DUMB");
         !st) {
         return st.error();
     }
@@ -70,19 +70,19 @@ Result<DmaBuf> Vgem::export_dma_buf(uint32_t handle) {
     arg.handle = handle;
     arg.flags = DRM_CLOEXEC | DRM_RDWR;
     arg.fd = -1;
-    if (auto st = kernel::checked_ioctl(fd(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &arg,
-                                        "DRM_IOCTL_PRIME_HANDLE_TO_FD");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_PRIME_HANDLE_TO_FD, &arg, "DRM_IOCTL_PRIME_HANDLE_TO_FD");
         !st) {
         return st.error();
     }
-    return DmaBuf(kernel::UniqueFd(arg.fd));
+    return DmaBuf(UniqueFd(arg.fd));
 }
 
 Result<uint32_t> Vgem::import_dma_buf(const DmaBuf& buffer) {
     drm_prime_handle arg{};
     arg.fd = buffer.fd();
-    if (auto st = kernel::checked_ioctl(fd(), DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg,
-                                        "DRM_IOCTL_PRIME_FD_TO_HANDLE");
+    if (auto st =
+            checked_ioctl(fd(), DRM_IOCTL_PRIME_FD_TO_HANDLE, &arg, "DRM_IOCTL_PRIME_FD_TO_HANDLE");
         !st) {
         return st.error();
     }
@@ -93,8 +93,7 @@ Result<uint32_t> Vgem::attach_fence(uint32_t handle, Access access) {
     drm_vgem_fence_attach arg{};
     arg.handle = handle;
     arg.flags = access == Access::read ? 0 : kVgemFenceWrite;
-    if (auto st =
-            kernel::checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg, "DRM_IOCTL_VGEM_FENCE_ATTACH");
+    if (auto st = checked_ioctl(fd(), kIoctlVgemFenceAttach, &arg, "DRM_IOCTL_VGEM_FENCE_ATTACH");
         !st) {
         return st.error();
     }
@@ -104,13 +103,13 @@ Result<uint32_t> Vgem::attach_fence(uint32_t handle, Access access) {
 Status Vgem::signal(uint32_t fence_id) {
     drm_vgem_fence_signal arg{};
     arg.fence = fence_id;
-    return kernel::checked_ioctl(fd(), kIoctlVgemFenceSignal, &arg, "DRM_IOCTL_VGEM_FENCE_SIGNAL");
+    return checked_ioctl(fd(), kIoctlVgemFenceSignal, &arg, "DRM_IOCTL_VGEM_FENCE_SIGNAL");
 }
 
 Status Vgem::close_handle(uint32_t handle) {
     drm_gem_close arg{};
     arg.handle = handle;
-    return kernel::checked_ioctl(fd(), DRM_IOCTL_GEM_CLOSE, &arg, "DRM_IOCTL_GEM_CLOSE");
+    return checked_ioctl(fd(), DRM_IOCTL_GEM_CLOSE, &arg, "DRM_IOCTL_GEM_CLOSE");
 }
 
 Result<DmaBuf> Vgem::new_dma_buf(uint32_t width, uint32_t height) {
@@ -145,4 +144,4 @@ Result<PendingFence> Vgem::pending_sync_file() {
     return PendingFence{std::move(file).value(), *fence};
 }
 
-}  // namespace sb::test
+}  // namespace sb::kernel
