@@ -4,19 +4,10 @@
 # usage: info_switches_test.sh SYNCBRIDGE_INFO
 set -u
 info=$1
-fail=0
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if ! "$@"; then
-    echo "FAIL: $what"
-    fail=1
-  fi
-}
+# shellcheck source=../support/checks.sh
+. "$(dirname "$0")/../support/checks.sh"
 # Only what this test sets: none of the caller's own SYNCBRIDGE_* variables.
-for name in $(compgen -e); do
-  [[ $name == SYNCBRIDGE_* ]] && unset "$name"
-done
+unset_syncbridge_env
 # shellcheck disable=SC2317 # called through check
 lacks() { ! grep -q "$1" <<<"$2"; } # PATTERN TEXT
 set_env=(env SYNCBRIDGE_TEST_LEAK=1 SYNCBRIDGE_MEMORY=layer SYNCBRIDGE_WAYLAND_SYNC=)

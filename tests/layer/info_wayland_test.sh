@@ -6,18 +6,9 @@
 # usage: info_wayland_test.sh WITH_FAKE_COMPOSITOR SYNCBRIDGE_INFO
 set -u
 fake=$1 info=$2
-fail=0
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if ! "$@"; then
-    echo "FAIL: $what"
-    fail=1
-  fi
-}
-for name in $(compgen -e); do
-  [[ $name == SYNCBRIDGE_* ]] && unset "$name"
-done
+# shellcheck source=../support/checks.sh
+. "$(dirname "$0")/../support/checks.sh"
+unset_syncbridge_env
 runtime=$(mktemp -d)
 trap 'rm -rf "$runtime"' EXIT
 export XDG_RUNTIME_DIR=$runtime WAYLAND_DISPLAY=wayland-none

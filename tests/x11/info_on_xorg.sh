@@ -8,15 +8,8 @@
 # usage: info_on_xorg.sh SYNCBRIDGE_INFO [LAYER_MANIFEST_DIR]
 set -u
 info=$1 layer_manifest_dir=${2:-}
-fail=0
-check() { # DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if ! "$@"; then
-    echo "FAIL: $what"
-    fail=1
-  fi
-}
+# shellcheck source=../support/checks.sh
+. "$(dirname "$0")/../support/checks.sh"
 has() { grep -qE -- "$1" <<<"$2"; } # PATTERN TEXT
 text=$(timeout 60 "$info" 2>&1) || { echo "FAIL: syncbridge-info exit $?: $text"; exit 1; }
 echo "$text"
