@@ -6,11 +6,13 @@
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize, a configure storm, 12
-#          clients on one compositor), failures (vkCreateSwapchainKHR under injected allocation and
+#          clients on one compositor, two windows drawn from two threads), failures (vkCreateSwapchainKHR under injected allocation and
 #          thread-start failures), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
+#          tsan (the TSan build: 100 frames x {fifo,mailbox} x {import,wait}, two windows
+#          from two threads),
 #          or one:NAME to run a single scenario by name.
 set -u
 group=$1 app=$2 compositor=$3
@@ -208,15 +210,17 @@ strategy_env() { # import|wait
   fi
 }
 
-# 300 frames in MODE with STRATEGY: every frame checked, none stale, torn or overwritten.
-# EXTRA: more VAR=VALUE for the app's environment.
+# Frames per case_frames run; the tsan group runs fewer (ThreadSanitizer slows every thread).
+matrix_frames=300
+# matrix_frames frames in MODE with STRATEGY: every frame checked, none stale, torn or
+# overwritten. EXTRA: more VAR=VALUE for the app's environment.
 case_frames() { # MODE STRATEGY [EXTRA...]
   # Not named `strategy`: run_case sets that one to what the swapchain really used.
   local name="frames-$1-$2" mode=$1 expected=$2
   shift 2
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$expected")" "$@" -- \
-    --frames 300 --present-mode "$mode" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
-  verdict "$name" "$(frames_problems "$expected" 300)"
+    --frames "$matrix_frames" --present-mode "$mode" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$expected" "$matrix_frames")"
   say "     $(counters_line); $pacing"
 }
 
@@ -407,6 +411,26 @@ case_recreate() { # STRATEGY
 # (fifo and mailbox in turn), then 2 at once (one of each). Every app must run all its frames
 # (an unreleased buffer would stop it at an acquire timeout), every frame must be read and
 # correct, and the compositor must still be serving at the end and exit cleanly.
+# Two windows of one app, each with its own swapchain (and instance and device), drawn from two
+# threads at once (--windows 2): the layer's global state and the threads of two swapchains
+# against two app threads. Every frame of both checked.
+case_windows() { # MODE STRATEGY
+  local name="windows-2-$1-$2" frames=$matrix_frames
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$2")" -- \
+    --windows 2 --frames "$frames" --width 64 --height 64 --present-mode "$1" \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p= c
+  [ "$app_status" = 0 ] || p="$p app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  [ "$strategy" = "$2" ] || p="$p strategy '$strategy', expected $2;"
+  for c in stale torn overwrites read_errors wait_timeouts; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = $((2 * frames)) ] || p="$p frames_checked=${counters[frames_checked]-}, expected $((2 * frames));"
+  verdict "$name" "$p"
+  say "     $(counters_line)"
+}
+
 case_clients() { # STRATEGY
   local name="clients-$1" log="$logs/clients-$1" i mode p= frames=30 total=0 started=$SECONDS
   local pids=() statuses=()
@@ -603,6 +627,7 @@ case "$group" in
       case_resize "$strategy"
       case_configure_storm "$strategy"
       case_clients "$strategy"
+      case_windows fifo "$strategy"
     done
     ;;
   failures)
@@ -628,6 +653,18 @@ case "$group" in
       case_recreate "$strategy"
     done
     case_leak_control
+    ;;
+  tsan)
+    # The TSan build's run (kernel.wsi-app-tsan, under tests/support/sanitizer/tsan_in_vm.sh):
+    # a reduced matrix, the app's and compositor's threads against the layer's; a report makes
+    # the app or the compositor exit non-zero (TSAN_OPTIONS exitcode=66).
+    matrix_frames=100
+    for strategy in import wait; do
+      for mode in fifo mailbox; do
+        case_frames "$mode" "$strategy"
+      done
+      case_windows mailbox "$strategy"
+    done
     ;;
   explicit)
     use_explicit_sync

@@ -69,6 +69,9 @@ bool apply(std::string_view flag, std::string_view value, Options& o) {
     if (flag == "--feedback-drain-ms") {
         return parse_number(value, o.feedback_drain_ms);
     }
+    if (flag == "--windows") {
+        return parse_number(value, o.windows) && o.windows > 0;
+    }
     if (flag == "--expect") {
         auto expect = parse_expect(value);
         o.expect = expect.value_or(o.expect);
@@ -132,6 +135,9 @@ const char* usage() {
            "                           (SYNCBRIDGE_TEST_FAIL_THREAD_START=1): each must fail\n"
            "                           cleanly (no fd, syncobj or allocation left), then the\n"
            "                           run goes on as usual\n"
+           "  --windows N              N windows at once, each with its own connection, Vulkan\n"
+           "                           instance, device and swapchain, each run on a thread of\n"
+           "                           its own (default 1: the main thread); one result line each\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
