@@ -138,6 +138,8 @@ const char* usage() {
            "  --windows N              N windows at once, each with its own connection, Vulkan\n"
            "                           instance, device and swapchain, each run on a thread of\n"
            "                           its own (default 1: the main thread); one result line each\n"
+           "  --present-thread         present on a thread of its own, acquire and submit on the\n"
+           "                           frame loop's (each present handed over and waited for)\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -160,6 +162,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--fd-check") {
             options.fd_check = true;
+            continue;
+        }
+        if (flag == "--present-thread") {
+            options.present_thread = true;
             continue;
         }
         if (flag == "--inject-failures") {

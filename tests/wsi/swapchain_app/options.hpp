@@ -38,6 +38,8 @@ struct Options {
     // Windows, each with its own connection, Vulkan instance and device, swapchain and thread
     // (1: the frame loop on the main thread).
     uint32_t windows = 1;
+    // vkQueuePresentKHR on a thread of its own, handed each frame after the submit.
+    bool present_thread = false;
 };
 
 struct ParsedOptions {
