@@ -73,6 +73,8 @@ VkResult Swapchain::connect_consumer(Surface& surface, std::vector<BufferDescrip
                                          &presenter_);
         }
     }
+    explicit_sync_ =
+        r == VK_SUCCESS && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
     return r;
 }
 

@@ -144,9 +144,7 @@ class Swapchain final : public ConsumerEvents {
     [[nodiscard]] bool layer_memory() const { return image_info_.layer_allocates; }
     // Whether the consumer syncs through fences its protocol carries (Wayland's syncobj
     // timelines), not through the dma-bufs.
-    [[nodiscard]] bool explicit_sync() const {
-        return presenter_ && presenter_->consumer_sync() == ConsumerSync::explicit_fences;
-    }
+    [[nodiscard]] bool explicit_sync() const { return explicit_sync_; }
 
     [[nodiscard]] const ImageOwnership& ownership() const { return ownership_; }
     [[nodiscard]] const DmaBufImage& image(uint32_t index) const { return images_[index]; }
@@ -202,6 +200,12 @@ class Swapchain final : public ConsumerEvents {
     std::vector<DmaBufImage> images_;
     ImageOwnership ownership_;
     std::unique_ptr<Presenter> presenter_;
+    // The presenter's consumer_sync() (fixed for its life), kept here because on_released asks
+    // on the presenter's event thread, and that thread runs until the presenter's destructor
+    // stops it, after ~Swapchain's presenter_.reset() has already cleared the pointer: reading
+    // presenter_ there was a data race (ThreadSanitizer, kernel.wsi-app-tsan). Set before the
+    // first present, so before any release can arrive.
+    bool explicit_sync_ = false;
     std::unique_ptr<bridge::HandOverThread> hand_over_thread_;  // wait strategy only
     VkSemaphore render_done_carrier_ = VK_NULL_HANDLE;          // import strategy only
     // acquire_imports_reads: one per image, so an import never meets a pending wait (the last

@@ -6,12 +6,16 @@
 # usage: swapchain_in_vm.sh GROUP APP COMPOSITOR LAYER_MANIFEST_DIR GPUSIM_MANIFEST_DIR
 #   GROUP: matrix (300 frames x {fifo,mailbox,immediate} x {import,wait}, and the controls),
 #          errors (never-release, vanish, release-twice, resize, a configure storm, 12
-#          clients on one compositor), failures (vkCreateSwapchainKHR under injected allocation
-#          and thread-start failures), faults (SYNCBRIDGE_TEST_FAULT at each site: frames still
-#          correct, or the app gets the VkResult), fds (1000 frames, 100
+#          clients on one compositor, two windows drawn from two threads, presents on a
+#          thread of their own, two windows recreating from two threads), failures
+#          (vkCreateSwapchainKHR under injected allocation and thread-start failures), faults
+#          (SYNCBRIDGE_TEST_FAULT at each site: frames still correct, or the app gets the
+#          VkResult), fds (1000 frames, 100
 #          recreations), explicit (the matrix and its controls over explicit sync:
 #          wp_linux_drm_syncobj_v1, timelines on the VM's virtio-gpu; Linux 6.12, --virtio-gpu;
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
+#          tsan (the TSan build: 100 frames x {fifo,mailbox} x {import,wait}, two windows
+#          from two threads, presents on a thread of their own, two windows recreating),
 #          or one:NAME to run a single scenario by name.
 set -u
 group=$1 app=$2 compositor=$3
@@ -209,15 +213,17 @@ strategy_env() { # import|wait
   fi
 }
 
-# 300 frames in MODE with STRATEGY: every frame checked, none stale, torn or overwritten.
-# EXTRA: more VAR=VALUE for the app's environment.
+# Frames per case_frames run; the tsan group runs fewer (ThreadSanitizer slows every thread).
+matrix_frames=300
+# matrix_frames frames in MODE with STRATEGY: every frame checked, none stale, torn or
+# overwritten. EXTRA: more VAR=VALUE for the app's environment.
 case_frames() { # MODE STRATEGY [EXTRA...]
   # Not named `strategy`: run_case sets that one to what the swapchain really used.
   local name="frames-$1-$2" mode=$1 expected=$2
   shift 2
   run_case "$name" --hold-ms 8 -- "$(strategy_env "$expected")" "$@" -- \
-    --frames 300 --present-mode "$mode" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
-  verdict "$name" "$(frames_problems "$expected" 300)"
+    --frames "$matrix_frames" --present-mode "$mode" --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$expected" "$matrix_frames")"
   say "     $(counters_line); $pacing"
 }
 
@@ -408,6 +414,57 @@ case_recreate() { # STRATEGY
 # (fifo and mailbox in turn), then 2 at once (one of each). Every app must run all its frames
 # (an unreleased buffer would stop it at an acquire timeout), every frame must be read and
 # correct, and the compositor must still be serving at the end and exit cleanly.
+# Two windows from two threads (--windows 2), each recreating its swapchain (oldSwapchain) every
+# 3 frames, 20 times: one thread's vkCreateSwapchainKHR and vkDestroySwapchainKHR while the other
+# waits in vkAcquireNextImageKHR. On different swapchains, as Vulkan requires: oldSwapchain is
+# externally synchronised, so no thread may wait in an acquire on the swapchain being retired.
+case_windows_recreate() { # STRATEGY
+  local name="windows-2-recreate-$1" frames=$((21 * 3))
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$1")" -- \
+    --windows 2 --frames "$frames" --recreate 20 --recreate-every 3 --width 64 --height 64 --present-mode mailbox \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p= c
+  [ "$app_status" = 0 ] || p="$p app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  for c in stale torn overwrites read_errors wait_timeouts; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = $((2 * frames)) ] || p="$p frames_checked=${counters[frames_checked]-}, expected $((2 * frames));"
+  verdict "$name" "$p"
+  say "     $(counters_line)"
+}
+
+# MODE with STRATEGY, each frame submitted on the frame loop's thread and presented on another
+# (--present-thread, handed over and waited for): every frame checked.
+case_present_thread() { # MODE STRATEGY
+  local name="present-thread-$1-$2"
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$2")" -- \
+    --present-thread --frames "$matrix_frames" --width 64 --height 64 --present-mode "$1" \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  verdict "$name" "$(frames_problems "$2" "$matrix_frames")"
+  say "     $(counters_line)"
+}
+
+# Two windows of one app, each with its own swapchain (and instance and device), drawn from two
+# threads at once (--windows 2): the layer's global state and the threads of two swapchains
+# against two app threads. Every frame of both checked.
+case_windows() { # MODE STRATEGY
+  local name="windows-2-$1-$2" frames=$matrix_frames
+  run_case "$name" --hold-ms 8 -- "$(strategy_env "$2")" -- \
+    --windows 2 --frames "$frames" --width 64 --height 64 --present-mode "$1" \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p= c
+  [ "$app_status" = 0 ] || p="$p app exit $app_status;"
+  [ "$comp_status" = 0 ] || p="$p compositor exit $comp_status;"
+  [ "$strategy" = "$2" ] || p="$p strategy '$strategy', expected $2;"
+  for c in stale torn overwrites read_errors wait_timeouts; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = $((2 * frames)) ] || p="$p frames_checked=${counters[frames_checked]-}, expected $((2 * frames));"
+  verdict "$name" "$p"
+  say "     $(counters_line)"
+}
+
 case_clients() { # STRATEGY
   local name="clients-$1" log="$logs/clients-$1" i mode p= frames=30 total=0 started=$SECONDS
   local pids=() statuses=()
@@ -797,6 +854,8 @@ case "$group" in
     fi
     ;;
   errors)
+    # The multi-threaded cases below draw 100 frames per window, not 300: threads, not pacing.
+    matrix_frames=100
     for strategy in import wait; do
       case_never_release "$strategy"
       case_vanish "$strategy"
@@ -804,6 +863,9 @@ case "$group" in
       case_resize "$strategy"
       case_configure_storm "$strategy"
       case_clients "$strategy"
+      case_windows fifo "$strategy"
+      case_present_thread mailbox "$strategy"
+      case_windows_recreate "$strategy"
     done
     ;;
   failures)
@@ -866,6 +928,20 @@ case "$group" in
       case_recreate "$strategy"
     done
     case_leak_control
+    ;;
+  tsan)
+    # The TSan build's run (kernel.wsi-app-tsan, under tests/support/sanitizer/tsan_in_vm.sh):
+    # a reduced matrix, the app's and compositor's threads against the layer's; a report makes
+    # the app or the compositor exit non-zero (TSAN_OPTIONS exitcode=66).
+    matrix_frames=100
+    for strategy in import wait; do
+      for mode in fifo mailbox; do
+        case_frames "$mode" "$strategy"
+      done
+      case_windows mailbox "$strategy"
+      case_present_thread fifo "$strategy"
+      case_windows_recreate "$strategy"
+    done
     ;;
   explicit)
     use_explicit_sync

@@ -94,6 +94,9 @@ int App::run() {
     std::fprintf(stderr, "swapchain-app: %zu images %ux%u, present mode %s, %zu frames in flight\n",
                  swapchain_.images.size(), swapchain_.extent.width, swapchain_.extent.height,
                  present_mode_name(options_.present_mode), ring_.size());
+    if (options_.present_thread) {
+        present_thread_ = std::make_unique<PresentThread>();
+    }
     started_ = Clock::now();
     loop();
     finish();
@@ -196,7 +199,12 @@ App::Step App::draw_frame(uint32_t frame) {
     if (!submit(slot, index, frame)) {
         return stop_with(End::error);
     }
-    return present(index, frame);
+    if (!present_thread_) {
+        return present(index, frame);
+    }
+    Step step = Step::stop;
+    present_thread_->run([&] { step = present(index, frame); });
+    return step;
 }
 
 App::Step App::acquire(FrameSlot& slot, uint32_t frame, uint32_t* index) {

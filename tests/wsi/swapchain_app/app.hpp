@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 
 #include "wsi/swapchain_app/feedback.hpp"
@@ -11,6 +12,7 @@
 #include "wsi/swapchain_app/gpu.hpp"
 #include "wsi/swapchain_app/options.hpp"
 #include "wsi/swapchain_app/pacing.hpp"
+#include "wsi/swapchain_app/present_thread.hpp"
 #include "wsi/swapchain_app/swapchain.hpp"
 #include "wsi/swapchain_app/window.hpp"
 
@@ -73,6 +75,7 @@ class App {
     SwapchainState swapchain_;
     FrameRing ring_;
     Pacing pacing_;
+    std::unique_ptr<PresentThread> present_thread_;  // --present-thread
 
     End end_ = End::frames;
     std::optional<Reason> pending_recreate_;

@@ -69,6 +69,9 @@ bool apply(std::string_view flag, std::string_view value, Options& o) {
     if (flag == "--feedback-drain-ms") {
         return parse_number(value, o.feedback_drain_ms);
     }
+    if (flag == "--windows") {
+        return parse_number(value, o.windows) && o.windows > 0;
+    }
     if (flag == "--expect") {
         auto expect = parse_expect(value);
         o.expect = expect.value_or(o.expect);
@@ -133,6 +136,11 @@ const char* usage() {
            "                           cleanly (no fd, syncobj or allocation left), then the\n"
            "                           run goes on as usual\n"
            "  --acquire-fence          acquire with a fence too, and wait for it\n"
+           "  --windows N              N windows at once, each with its own connection, Vulkan\n"
+           "                           instance, device and swapchain, each run on a thread of\n"
+           "                           its own (default 1: the main thread); one result line each\n"
+           "  --present-thread         present on a thread of its own, acquire and submit on the\n"
+           "                           frame loop's (each present handed over and waited for)\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -155,6 +163,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--fd-check") {
             options.fd_check = true;
+            continue;
+        }
+        if (flag == "--present-thread") {
+            options.present_thread = true;
             continue;
         }
         if (flag == "--inject-failures") {

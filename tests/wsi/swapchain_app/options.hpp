@@ -37,6 +37,11 @@ struct Options {
     Expect expect = Expect::frames;
     // How long the end of the run waits for outstanding presentation feedback.
     uint32_t feedback_drain_ms = 2000;
+    // Windows, each with its own connection, Vulkan instance and device, swapchain and thread
+    // (1: the frame loop on the main thread).
+    uint32_t windows = 1;
+    // vkQueuePresentKHR on a thread of its own, handed each frame after the submit.
+    bool present_thread = false;
 };
 
 struct ParsedOptions {
