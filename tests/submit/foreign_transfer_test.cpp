@@ -248,7 +248,9 @@ TEST_P(ForeignTransfer, AcquireMakesTheGpuWaitForTheOtherSidesWrites) {
     std::atomic<bool> signalling{false};  // set before the signal: a waiter sees it after
     std::atomic<bool> written{false};
     std::thread writer([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(kLatencyMs + 150));
+        // Well after the GPU's 200 ms (the control's copy runs then) and after vkQueueSubmit
+        // returns on a loaded machine or under TSan (where the GPU waits).
+        std::this_thread::sleep_for(std::chrono::milliseconds(kLatencyMs + 800));
         std::memcpy(map.data(), &kNew, sizeof(kNew));  // inside the fence: no DMA_BUF_IOCTL_SYNC
         signalling = true;
         written = static_cast<bool>(vgem().signal(writing));

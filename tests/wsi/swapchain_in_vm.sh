@@ -935,9 +935,7 @@ case "$group" in
     # the app or the compositor exit non-zero (TSAN_OPTIONS exitcode=66).
     matrix_frames=100
     for strategy in import wait; do
-      for mode in fifo mailbox; do
-        case_frames "$mode" "$strategy"
-      done
+      case_frames fifo "$strategy"
       case_windows mailbox "$strategy"
       case_present_thread fifo "$strategy"
       case_windows_recreate "$strategy"
