@@ -5,6 +5,7 @@
 #include <sys/vfs.h>
 #include <wayland-server-protocol.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "compositor/server.hpp"
@@ -108,7 +109,12 @@ void Buffer::send_release() {
     for (int i = 0; i < times; ++i) {
         wl_buffer_send_release(resource_);
     }
-    server_.stats.update([&](Counters& c) { c.releases_sent += times; });
+    const bool reordered = last_read_number < server_.newest_read_released;
+    server_.newest_read_released = std::max(server_.newest_read_released, last_read_number);
+    server_.stats.update([&](Counters& c) {
+        c.releases_sent += times;
+        c.releases_reordered += reordered ? 1 : 0;
+    });
 }
 
 kernel::Result<Content> Buffer::read(bool bracketed, FrameImage* copy) const {

@@ -64,6 +64,8 @@ class Buffer : public std::enable_shared_from_this<Buffer> {
 
     // The hash of what the compositor read from this buffer last time (the stale check).
     std::optional<uint64_t> last_read_hash;
+    // Server::frames_read when it was last read (1-based; 0: never): the release order's check.
+    uint64_t last_read_number = 0;
 
   private:
     Buffer(Server& server, kernel::DmaBuf dma_buf, kernel::DmaBufMapping mapping,

@@ -22,6 +22,8 @@ void signal_release(Server& server, const TimelinePoint& release) {
 
 }  // namespace
 
+CompositeJobs::CompositeJobs(Server& server) : server_(server), random_(server.options.seed) {}
+
 CompositeJobs::~CompositeJobs() {
     for (const TimelinePoint& release : never_released_) {
         signal_release(server_, release);
@@ -97,12 +99,27 @@ CompositeJobs::Job* CompositeJobs::add_job(std::shared_ptr<Buffer> buffer, uint6
     job->timer = wl_event_loop_add_timer(server_.loop, &CompositeJobs::on_hold_end, job.get());
     Job* raw = job.get();
     jobs_.push_back(std::move(job));
-    if (raw->timer == nullptr ||
-        wl_event_source_timer_update(raw->timer, static_cast<int>(server_.options.hold_ms)) != 0) {
+    if (raw->timer == nullptr || wl_event_source_timer_update(raw->timer, hold_ms()) != 0) {
         finish(raw);  // no timer: never leave a fence pending
         return nullptr;
     }
     return raw;
+}
+
+int CompositeJobs::hold_ms() {
+    const uint32_t jitter = server_.options.hold_jitter_ms;
+    const uint64_t extra =
+        jitter == 0 ? 0 : std::uniform_int_distribution<uint64_t>(0, jitter)(random_);
+    return static_cast<int>(server_.options.hold_ms + extra);
+}
+
+bool CompositeJobs::take_release(Job* job) {
+    if (job == nullptr || server_.options.release_policy != ReleasePolicy::random ||
+        std::bernoulli_distribution(0.5)(random_)) {
+        return false;
+    }
+    job->release_at_end = true;
+    return true;
 }
 
 void CompositeJobs::set_record(Job* job, size_t record) {
@@ -141,6 +158,9 @@ void CompositeJobs::finish(Job* job) {
         server_.stats.update([](Counters& c) { c.read_errors++; });
     } else {
         server_.stats.update([](Counters& c) { c.read_fences_signalled++; });
+    }
+    if (job->release_at_end) {
+        job->buffer->send_release();
     }
     if (job->timer != nullptr) {
         wl_event_source_remove(job->timer);

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <vector>
 
 #include "compositor/syncobj.hpp"
@@ -24,7 +25,7 @@ struct Server;
 
 class CompositeJobs {
   public:
-    explicit CompositeJobs(Server& server) : server_(server) {}
+    explicit CompositeJobs(Server& server);
     // Signals every fence still pending and removes the timers, without the overwrite check
     // (Server::shutdown calls finish_all first, which does check).
     ~CompositeJobs();
@@ -41,6 +42,9 @@ class CompositeJobs {
     // when the hold ends (at once without a hold).
     Job* start(std::shared_ptr<Buffer> buffer, uint64_t hash, TimelinePoint release = {});
     static void set_record(Job* job, size_t record);
+    // ReleasePolicy::random: whether `job` (nullptr: none) sends its buffer's wl_buffer.release
+    // when its hold ends; false leaves the release to the caller, now.
+    bool take_release(Job* job);
 
     // Ends every pending composite now: the overwrite check, then the fence is signalled.
     void finish_all();
@@ -55,6 +59,7 @@ class CompositeJobs {
         uint64_t hash = 0;
         size_t record = 0;
         wl_event_source* timer = nullptr;
+        bool release_at_end = false;  // take_release
     };
 
   private:
@@ -64,7 +69,10 @@ class CompositeJobs {
                  TimelinePoint release);
     void finish(Job* job);
 
+    [[nodiscard]] int hold_ms();
+
     Server& server_;
+    std::mt19937_64 random_;
     std::vector<std::unique_ptr<Job>> jobs_;
     // --never-release: points held back; signalled at teardown, so no waiter outlives us.
     std::vector<TimelinePoint> never_released_;

@@ -63,8 +63,11 @@ const char* usage() {
            "composites, and counts stale, torn and overwritten frames.\n"
            "  --socket NAME            socket name under $XDG_RUNTIME_DIR (default: auto)\n"
            "  --hold-ms N              read fence held per frame, in ms (default 30; 0: none)\n"
-           "  --release after-read|on-replace\n"
-           "                           when wl_buffer.release is sent (default after-read)\n"
+           "  --hold-jitter-ms N       each hold N ms longer at most, at random (default 0)\n"
+           "  --release after-read|on-replace|random\n"
+           "                           when wl_buffer.release is sent (default after-read;\n"
+           "                           random: per frame after the read or at the hold's end)\n"
+           "  --seed N                 seed of the random holds and releases (default 1)\n"
            "  --no-implicit-sync       control: read buffers without waiting for their fences\n"
            "  --wait-timeout-ms N      longest wait for a buffer's write fences (default 2000)\n"
            "  --first-frame N|any      each surface's first frame (default 0; any: the first\n"
@@ -140,11 +143,21 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             if (!parse_number(value, options.hold_ms)) {
                 return bad();
             }
+        } else if (flag == "--hold-jitter-ms") {
+            if (!parse_number(value, options.hold_jitter_ms)) {
+                return bad();
+            }
+        } else if (flag == "--seed") {
+            if (!parse_number(value, options.seed)) {
+                return bad();
+            }
         } else if (flag == "--release") {
             if (value == "after-read") {
                 options.release_policy = ReleasePolicy::after_read;
             } else if (value == "on-replace") {
                 options.release_policy = ReleasePolicy::on_replace;
+            } else if (value == "random") {
+                options.release_policy = ReleasePolicy::random;
             } else {
                 return bad();
             }

@@ -21,6 +21,10 @@ enum class ReleasePolicy : uint8_t {
     after_read,
     // When a later commit replaces the buffer (the usual direct-scanout/texture model).
     on_replace,
+    // Per frame at random (Options::seed): right after the read, or when the composite's hold
+    // ends, after its read fence signalled. With Options::hold_jitter_ms the releases then go
+    // out in an order unlike the commits' (the soak's release order).
+    random,
 };
 
 // How a misbehaving compositor releases buffers.
@@ -43,7 +47,11 @@ struct Options {
     // How long the vgem read fence stays pending after the content was read (0: no fence, no
     // vgem needed). wl_buffer.release is sent before it signals.
     uint32_t hold_ms = 30;
+    // Each hold is hold_ms plus 0..hold_jitter_ms, drawn at random (Options::seed).
+    uint32_t hold_jitter_ms = 0;
     ReleasePolicy release_policy = ReleasePolicy::after_read;
+    // The seed of the random holds and release times: a failing soak can be run again alike.
+    uint64_t seed = 1;
 
     // --- implicit sync on the read side --------------------------------------------------
     // true: a new buffer is read only once its write fences have signalled (as a GPU sampler

@@ -76,9 +76,10 @@ struct Server {
     std::vector<XdgToplevel*> toplevels;  // likewise
     uint32_t next_surface_id = 1;
     uint32_t next_buffer_id = 1;
-    uint64_t commit_count = 0;  // every wl_surface.commit, all clients
-    uint64_t frames_read = 0;   // every new buffer whose content was read, all surfaces
-    int32_t toplevel_width;     // the size the next configure announces
+    uint64_t commit_count = 0;          // every wl_surface.commit, all clients
+    uint64_t frames_read = 0;           // every new buffer whose content was read, all surfaces
+    uint64_t newest_read_released = 0;  // the greatest Buffer::last_read_number released yet
+    int32_t toplevel_width;             // the size the next configure announces
     int32_t toplevel_height;
     bool stop_requested = false;
     bool stalled = false;  // --stall-after reached: the loop dispatches nothing any more

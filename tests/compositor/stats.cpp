@@ -39,6 +39,7 @@ std::string summary_line(const Counters& c) {
         {"read_fences", c.read_fences_signalled},
         {"read_fences_refused", c.read_fences_refused},
         {"releases", c.releases_sent},
+        {"releases_reordered", c.releases_reordered},
         {"shm_frames", c.shm_frames},
         {"feedback_presented", c.feedback_presented},
         {"feedback_discarded", c.feedback_discarded},

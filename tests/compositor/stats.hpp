@@ -34,6 +34,8 @@ struct Counters {
                                          // a write fence was still pending, as it is when the
                                          // compositor does not honour implicit sync)
     uint64_t releases_sent = 0;          // wl_buffer.release events
+    uint64_t releases_reordered = 0;     // releases of a frame read before one already released
+                                         // (ReleasePolicy::random with jittered holds)
     // wl_shm buffers shown: the baseline of the frame-pacing benchmark (a driver's own WSI
     // without dma-bufs). Shared memory has no fences and nothing here checks its content.
     uint64_t shm_frames = 0;

@@ -435,8 +435,11 @@ void Surface::latch(QueuedCommit& commit) {
     if (commit.attached) {
         std::shared_ptr<Buffer> previous = std::exchange(current_buffer_, commit.buffer);
         if (commit.buffer) {
-            check_content(commit);
-            if (server_.options.release_policy == ReleasePolicy::after_read) {
+            CompositeJobs::Job* composite = check_content(commit);
+            const ReleasePolicy policy = server_.options.release_policy;
+            if (policy == ReleasePolicy::after_read ||
+                (policy == ReleasePolicy::random &&
+                 (!server_.composites || !server_.composites->take_release(composite)))) {
                 commit.buffer->send_release();
             }
         }
@@ -454,7 +457,7 @@ void Surface::latch(QueuedCommit& commit) {
     }
 }
 
-void Surface::check_content(QueuedCommit& commit) {
+CompositeJobs::Job* Surface::check_content(QueuedCommit& commit) {
     Buffer& buffer = *commit.buffer;
     CommitRecord record;
     record.commit = commit.number;
@@ -486,7 +489,7 @@ void Surface::check_content(QueuedCommit& commit) {
         if (commit.release) {
             (void)commit.release.timeline->signal_point(commit.release.point);
         }
-        return;
+        return nullptr;
     }
     record.first_pixel = content->first_pixel;
     record.uniform = content->uniform;
@@ -497,6 +500,7 @@ void Surface::check_content(QueuedCommit& commit) {
         judge_frame_colours(record, *content, buffer);
     }
     buffer.last_read_hash = content->hash;
+    buffer.last_read_number = frame_read;
     if (image) {
         image->frame_checked = frame_read;
         server_.stats.keep_image(std::move(*image));
@@ -512,6 +516,7 @@ void Surface::check_content(QueuedCommit& commit) {
     if (record.stale || record.torn) {
         std::fprintf(stderr, "[compositor] %s\n", describe(record).c_str());
     }
+    return composite;
 }
 
 bool Surface::wants_image(uint64_t frame_read) const {

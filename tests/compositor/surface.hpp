@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 
+#include "compositor/composite.hpp"
 #include "compositor/content.hpp"
 #include "compositor/resource_list.hpp"
 #include "compositor/stats.hpp"
@@ -88,7 +89,8 @@ class Surface {
     // Latches queued commits in order until one still waits for its buffer's write fences.
     void advance();
     void latch(QueuedCommit& commit);
-    void check_content(QueuedCommit& commit);
+    // Reads and judges the commit's buffer; returns the composite it started (nullptr: none).
+    CompositeJobs::Job* check_content(QueuedCommit& commit);
     // Whether the frame_read-th frame read (all surfaces) is the one Options::capture keeps.
     [[nodiscard]] bool wants_image(uint64_t frame_read) const;
     // The frame-colour checks (torn, stale, skipped) of a client that draws frame_colour.hpp.

@@ -141,6 +141,20 @@ TEST(CompositorOptions, DefaultsAdvertiseFourLinearFormats) {
     EXPECT_EQ(formats[0].fourcc, DRM_FORMAT_ARGB8888);
 }
 
+// The soak's compositor: random holds and release times, reproducible by seed.
+TEST(CompositorOptions, RandomHoldsAndReleases) {
+    const auto parsed =
+        parse({"--hold-ms", "4", "--hold-jitter-ms", "40", "--release", "random", "--seed", "99"});
+    ASSERT_TRUE(parsed.options.has_value()) << parsed.error;
+    EXPECT_EQ(parsed.options->hold_ms, 4u);
+    EXPECT_EQ(parsed.options->hold_jitter_ms, 40u);
+    EXPECT_EQ(parsed.options->release_policy, ReleasePolicy::random);
+    EXPECT_EQ(parsed.options->seed, 99u);
+    EXPECT_FALSE(parse({"--release", "sometimes"}).options.has_value());
+    EXPECT_FALSE(parse({"--hold-jitter-ms", "-3"}).options.has_value());
+    EXPECT_FALSE(parse({"--seed", "x"}).options.has_value());
+}
+
 TEST(CompositorOptions, EveryFlag) {
     const auto parsed = parse({"--socket",
                                "wl-test",

@@ -16,6 +16,7 @@
 #          with release points polled, syncobj handles counted, the GPU's own timeline node),
 #          tsan (the TSan build: 100 frames x {fifo,mailbox} x {import,wait}, two windows
 #          from two threads, presents on a thread of their own, two windows recreating),
+#          soak (random GPU and compositor timing, growth sampled: SOAK_FRAMES, SOAK_SEED, ...),
 #          or one:NAME to run a single scenario by name.
 set -u
 group=$1 app=$2 compositor=$3
@@ -390,6 +391,95 @@ case_fd_growth() { # STRATEGY
     p="$p no syncobj handles counted (syncobjs=${results[syncobjs]-});"
   verdict "$name" "$p"
   say "     open fds after 10 frames -> at the end: ${results[fds]-}; syncobj handles: ${results[syncobjs]-}; $(counters_line)"
+}
+
+# --- the soak (issue #14): many frames with random timing on both sides --------------------
+# SOAK_FRAMES frames per present mode x strategy over gpusim with a random GPU latency (2..32 ms)
+# in front of a compositor that holds each buffer 2..42 ms and sends each release at random
+# right after its read or at its hold's end (so releases overtake each other); both seeded
+# (SOAK_SEED). The app samples its fds, threads, resident memory and syncobj handles every
+# SOAK_SAMPLE_EVERY frames, the GPU idle. Pass: every frame correct, fd, thread and syncobj
+# counts the same at every sample, resident memory at most SOAK_RSS_GROWTH_KB above the first
+# sample's (the first comes after the warm-up: caches, the driver's pools).
+soak_frames=${SOAK_FRAMES:-500}
+soak_sample_every=${SOAK_SAMPLE_EVERY:-250}
+soak_rss_growth_kb=${SOAK_RSS_GROWTH_KB:-1024}
+soak_seed=${SOAK_SEED:-1}
+soak_compositor=(--hold-ms 2 --hold-jitter-ms 40 --release random --seed "$soak_seed")
+soak_gpu=(GPUSIM_LATENCY_MS=2 GPUSIM_JITTER_MS=30 "GPUSIM_SEED=$soak_seed")
+
+# The app's "sample:" lines: sets soak_first and soak_last (KEY=VALUE words), soak_samples, and
+# soak_drift (what changed between samples that must not).
+read_samples() { # FILE
+  local line
+  declare -gA soak_first=() soak_last=()
+  soak_samples=0 soak_drift=
+  while IFS= read -r line; do
+    [[ $line == "sample: "* ]] || continue
+    parse_fields soak_last "${line#sample: }"
+    soak_samples=$((soak_samples + 1))
+    if [ "$soak_samples" = 1 ]; then
+      parse_fields soak_first "${line#sample: }"
+      continue
+    fi
+    for key in fds threads syncobjs; do
+      [ "${soak_last[$key]}" = "${soak_first[$key]}" ] ||
+        soak_drift="$soak_drift $key ${soak_first[$key]} -> ${soak_last[$key]} at frame ${soak_last[frame]};"
+    done
+  done <"$1"
+}
+
+case_soak() { # MODE STRATEGY
+  local name="soak-$1-$2"
+  # 60 s for the boot of a loaded VM, then 30 ms a frame at worst (FIFO's 16 ms is the pace).
+  local app_timeout=$((60 + soak_frames * 30 / 1000))
+  run_case "$name" "${soak_compositor[@]}" -- "$(strategy_env "$2")" "${soak_gpu[@]}" -- \
+    --frames "$soak_frames" --present-mode "$1" --width 128 --height 128 \
+    --sample-every "$soak_sample_every" --acquire-timeout-ns "$acquire_timeout_ns" ||
+    { verdict "$name" " no compositor"; return; }
+  local p
+  p=$(frames_problems "$2" "$soak_frames")
+  read_samples "$current_log.app.out"
+  local expected=$((soak_frames / soak_sample_every)) growth=$((${soak_last[rss_kb]:-0} - ${soak_first[rss_kb]:-0}))
+  [ "$soak_samples" = "$expected" ] || p="$p $soak_samples samples, expected $expected;"
+  [ -z "$soak_drift" ] || p="$p$soak_drift"
+  [ "${soak_first[rss_kb]:--1}" -gt 0 ] && [ "$growth" -le "$soak_rss_growth_kb" ] ||
+    p="$p resident memory ${soak_first[rss_kb]-} -> ${soak_last[rss_kb]-} kB (bound +$soak_rss_growth_kb);"
+  [ "${counters[releases_reordered]:-0}" -gt 0 ] || p="$p no release overtook another (the compositor's randomness is off);"
+  verdict "$name" "$p"
+  # The README's soak table is made of these lines.
+  say "     soak-row | $1 | $2 | ${counters[frames_checked]-} | ${counters[stale]-} / ${counters[torn]-} / ${counters[overwrites]-} | ${soak_first[fds]-} -> ${soak_last[fds]-} | ${soak_first[threads]-} -> ${soak_last[threads]-} | ${soak_first[rss_kb]-} -> ${soak_last[rss_kb]-} (${growth:+$growth}) | ${counters[releases_reordered]-} | ${seconds} s |"
+}
+
+# The soak's control: the same random timing with the fence transfers off must show corruption.
+case_soak_control() { # MODE STRATEGY
+  local name="soak-control-$1-$2"
+  local app_timeout=$((60 + soak_frames * 30 / 1000))
+  run_case "$name" "${soak_compositor[@]}" -- "$(strategy_env "$2")" "${soak_gpu[@]}" \
+    SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 -- --frames "$soak_frames" --present-mode "$1" \
+    --width 128 --height 128 --acquire-timeout-ns "$acquire_timeout_ns" ||
+    { verdict "$name" " no compositor"; return; }
+  local p=
+  [ -n "$summary" ] || p=" no summary from the compositor;"
+  [ $((${counters[stale]:-0} + ${counters[overwrites]:-0} + ${counters[torn]:-0})) -gt 0 ] ||
+    p="$p the control saw no stale, torn or overwritten frame;"
+  verdict "$name" "$p"
+  say "     $(counters_line)"
+}
+
+# The growth check's control: an app that leaks an fd before every sample must be caught.
+case_soak_leak_control() {
+  local name="soak-control-fd-leak"
+  run_case "$name" "${soak_compositor[@]}" -- SYNCBRIDGE_MODE=import "${soak_gpu[@]}" -- \
+    --frames $((3 * soak_sample_every)) --present-mode mailbox --width 128 --height 128 \
+    --sample-every "$soak_sample_every" --leak-fd-control \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  read_samples "$current_log.app.out"
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  [[ $soak_drift == *"fds "* ]] || p="$p the leaked fds went unnoticed (samples: $soak_samples);"
+  verdict "$name" "$p"
+  say "     caught:$soak_drift"
 }
 
 # 100 recreations (oldSwapchain), 3 frames each: no fd growth, no sync error.
@@ -915,6 +1005,17 @@ case "$group" in
       case_fd_growth "$strategy"
       case_recreate "$strategy"
     done
+    ;;
+  soak)
+    # The short soak in the test command; tools/soak runs the long one (SOAK_FRAMES=10000).
+    say "     soak: $soak_frames frames per case, a sample every $soak_sample_every, seed $soak_seed"
+    for strategy in import wait; do
+      for mode in fifo mailbox immediate; do
+        case_soak "$mode" "$strategy"
+      done
+    done
+    case_soak_control mailbox import
+    case_soak_leak_control
     ;;
   import-only)
     # lavapipe 25 on Linux 6.1: it imports dma-bufs but cannot export them (no udmabuf) and has

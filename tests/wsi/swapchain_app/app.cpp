@@ -1,5 +1,7 @@
 #include "wsi/swapchain_app/app.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <utility>
@@ -97,6 +99,17 @@ int App::run() {
     if (options_.present_thread) {
         present_thread_ = std::make_unique<PresentThread>();
     }
+    if (options_.render_only) {
+        if (VkResult r = offscreen_.create(gpu_.physical_device(), gpu_.device(), swapchain_.format,
+                                           swapchain_.extent,
+                                           static_cast<uint32_t>(swapchain_.images.size()));
+            r != VK_SUCCESS) {
+            std::fprintf(stderr, "swapchain-app: --render-only images: %s\n", vk_result_name(r));
+            end_ = End::error;
+            print_result(exit_status());
+            return kExitError;
+        }
+    }
     started_ = Clock::now();
     loop();
     finish();
@@ -117,6 +130,9 @@ void App::loop() {
             case Step::next:
                 retries_in_a_row_ = 0;
                 ++frame;
+                if (options_.sample_every != 0 && frame % options_.sample_every == 0) {
+                    print_sample(frame);
+                }
                 break;
             case Step::retry:
                 if (++retries_in_a_row_ > kMaxRetriesInARow) {
@@ -137,6 +153,20 @@ void App::loop() {
             syncobjs_after_10_ = count_syncobj_handles();
         }
     }
+}
+
+// The soak's growth sample. With the GPU idle, so that sync_files and fences of frames in
+// flight do not count; -1 for what could not be read.
+void App::print_sample(uint32_t frame) const {
+    if (options_.leak_fd_control) {
+        (void)open("/dev/null", O_RDONLY | O_CLOEXEC);  // NOLINT: leaked on purpose
+    }
+    (void)vkDeviceWaitIdle(gpu_.device());
+    const std::optional<ThreadsAndMemory> process = threads_and_memory();
+    std::printf("sample: frame=%u fds=%d threads=%d rss_kb=%ld syncobjs=%d\n", frame,
+                settled_open_fds().value_or(-1), process ? process->threads : -1,
+                process ? process->resident_kb : -1L, count_syncobj_handles());
+    std::fflush(stdout);
 }
 
 // Events, then any recreation due. False when the loop must end.
@@ -192,6 +222,9 @@ App::Step App::draw_frame(uint32_t frame) {
                      vk_result_name(r));
         return stop_with(End::error);
     }
+    if (options_.render_only) {
+        return render_only(frame);
+    }
     uint32_t index = 0;
     if (Step step = acquire(slot, frame, &index); step != Step::next) {
         return step;
@@ -205,6 +238,32 @@ App::Step App::draw_frame(uint32_t frame) {
     Step step = Step::stop;
     present_thread_->run([&] { step = present(index, frame); });
     return step;
+}
+
+// --render-only: the frame's commands into an image of its own, the fence only: no acquire, no
+// present. Counted as presented, so that the pacing line's fps compares with a presenting run.
+App::Step App::render_only(uint32_t frame) {
+    FrameSlot& slot = ring_.slot(frame);
+    VkResult r = vkResetFences(gpu_.device(), 1, &slot.done);
+    if (r == VK_SUCCESS) {
+        r = vkResetCommandPool(gpu_.device(), slot.pool, 0);
+    }
+    if (r == VK_SUCCESS) {
+        r = record_frame(slot.commands, offscreen_.image(frame), frame);
+    }
+    if (r == VK_SUCCESS) {
+        VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+        submit.commandBufferCount = 1;
+        submit.pCommandBuffers = &slot.commands;
+        r = vkQueueSubmit(gpu_.queue(), 1, &submit, slot.done);
+    }
+    if (r != VK_SUCCESS) {
+        std::fprintf(stderr, "swapchain-app: frame %u: render only: %s\n", frame,
+                     vk_result_name(r));
+        return stop_with(End::error);
+    }
+    ++presented_;
+    return Step::next;
 }
 
 App::Step App::acquire(FrameSlot& slot, uint32_t frame, uint32_t* index) {

@@ -10,6 +10,7 @@
 #include "wsi/swapchain_app/feedback.hpp"
 #include "wsi/swapchain_app/frame_ring.hpp"
 #include "wsi/swapchain_app/gpu.hpp"
+#include "wsi/swapchain_app/offscreen.hpp"
 #include "wsi/swapchain_app/options.hpp"
 #include "wsi/swapchain_app/pacing.hpp"
 #include "wsi/swapchain_app/present_thread.hpp"
@@ -56,6 +57,7 @@ class App {
     void loop();
     bool before_frame(uint32_t frame);
     Step draw_frame(uint32_t frame);
+    Step render_only(uint32_t frame);
     Step acquire(FrameSlot& slot, uint32_t frame, uint32_t* index);
     Step wait_for_acquire_fence(VkFence fence, uint32_t frame);
     Step on_acquire_timeout(VkResult first, std::chrono::nanoseconds waited, FrameSlot& slot);
@@ -63,6 +65,7 @@ class App {
     Step present(uint32_t index, uint32_t frame);
     Step stop_with(End end);
     void finish();
+    void print_sample(uint32_t frame) const;
     [[nodiscard]] bool resized() const;
     [[nodiscard]] bool fds_ok() const;
     [[nodiscard]] int exit_status() const;
@@ -76,6 +79,7 @@ class App {
     FrameRing ring_;
     Pacing pacing_;
     std::unique_ptr<PresentThread> present_thread_;  // --present-thread
+    OffscreenImages offscreen_;                      // --render-only
 
     End end_ = End::frames;
     std::optional<Reason> pending_recreate_;

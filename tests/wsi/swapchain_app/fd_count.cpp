@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -111,6 +112,25 @@ bool leak_one_syncobj() {
         return ioctl(fd, DRM_IOCTL_SYNCOBJ_CREATE, &create) == 0;  // never destroyed
     }
     return false;
+}
+
+std::optional<ThreadsAndMemory> threads_and_memory() {
+    std::FILE* status = std::fopen("/proc/self/status", "re");
+    if (status == nullptr) {
+        return std::nullopt;
+    }
+    ThreadsAndMemory out;
+    int found = 0;
+    std::array<char, 256> line{};
+    while (std::fgets(line.data(), static_cast<int>(line.size()), status) != nullptr) {
+        found += std::sscanf(line.data(), "Threads: %d", &out.threads);
+        found += std::sscanf(line.data(), "VmRSS: %ld kB", &out.resident_kb);
+    }
+    std::fclose(status);
+    if (found != 2) {
+        return std::nullopt;
+    }
+    return out;
 }
 
 std::optional<int> settled_open_fds() {

@@ -1,4 +1,4 @@
-// Open file descriptors of this process, for the fd-growth check.
+// What the growth checks count in this process: open fds, syncobj handles, threads, memory.
 #pragma once
 
 #include <optional>
@@ -17,6 +17,13 @@ std::optional<int> settled_open_fds();
 // timelines and scratch syncobjs among them), asked of the kernel handle by handle. 0 where no
 // DRM fd has timeline syncobjs (the query needs them).
 int count_syncobj_handles();
+
+// Threads and resident memory, from /proc/self/status; nullopt when it cannot be read.
+struct ThreadsAndMemory {
+    int threads = 0;
+    long resident_kb = 0;
+};
+std::optional<ThreadsAndMemory> threads_and_memory();
 
 // The leak check's control: one syncobj that is never destroyed, on the first DRM fd with
 // timeline syncobjs. False where there is none.

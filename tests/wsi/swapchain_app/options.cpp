@@ -72,6 +72,9 @@ bool apply(std::string_view flag, std::string_view value, Options& o) {
     if (flag == "--windows") {
         return parse_number(value, o.windows) && o.windows > 0;
     }
+    if (flag == "--sample-every") {
+        return parse_number(value, o.sample_every);
+    }
     if (flag == "--expect") {
         auto expect = parse_expect(value);
         o.expect = expect.value_or(o.expect);
@@ -128,6 +131,7 @@ const char* usage() {
            "                           between frame 10 and the end\n"
            "  --leak-syncobj-control   leak a DRM syncobj at every requested recreation (the\n"
            "                           fd check's control)\n"
+           "  --leak-fd-control        leak an fd before every sample (the soak's control)\n"
            "  --inject-failures        first create devices, then swapchains, whose allocation\n"
            "                           callbacks fail the Nth call (N = 1, 2, ... until one\n"
            "                           succeeds), then a swapchain\n"
@@ -141,6 +145,10 @@ const char* usage() {
            "                           its own (default 1: the main thread); one result line each\n"
            "  --present-thread         present on a thread of its own, acquire and submit on the\n"
            "                           frame loop's (each present handed over and waited for)\n"
+           "  --render-only            draw into images like the swapchain's, never acquire or\n"
+           "                           present (the present path's physical limit)\n"
+           "  --sample-every N         every N frames, the GPU idle, print a 'sample:' line:\n"
+           "                           open fds, threads, resident kB, syncobj handles\n"
            "  --feedback-drain-ms N    wait at the end for presentation feedback (default 2000)\n"
            "  --expect WHAT            how the run must end to exit 0:\n"
            "       frames        every frame drawn and presented (default)\n"
@@ -173,8 +181,16 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
             options.inject_failures = true;
             continue;
         }
+        if (flag == "--render-only") {
+            options.render_only = true;
+            continue;
+        }
         if (flag == "--acquire-fence") {
             options.acquire_fence = true;
+            continue;
+        }
+        if (flag == "--leak-fd-control") {
+            options.leak_fd_control = true;
             continue;
         }
         if (flag == "--leak-syncobj-control") {

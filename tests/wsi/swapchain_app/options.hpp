@@ -29,6 +29,8 @@ struct Options {
     bool fd_check = false;
     // The fd check's control: a DRM syncobj leaked at every requested recreation.
     bool leak_syncobj_control = false;
+    // The soak's control: an fd opened and never closed before every sample.
+    bool leak_fd_control = false;
     // Before the run: vkCreateSwapchainKHR with allocation callbacks that fail the Nth call,
     // N = 1, 2, ... until it succeeds, then with the layer's first thread start failing.
     bool inject_failures = false;
@@ -42,6 +44,12 @@ struct Options {
     uint32_t windows = 1;
     // vkQueuePresentKHR on a thread of its own, handed each frame after the submit.
     bool present_thread = false;
+    // Every N frames (0: never), the GPU idle, a "sample:" line with the process's open fds,
+    // threads, resident memory and DRM syncobj handles (the soak's growth checks).
+    uint32_t sample_every = 0;
+    // The frames drawn into images like the swapchain's and waited for, never acquired or
+    // presented: the frame-pacing benchmark's physical limit of the present path.
+    bool render_only = false;
 };
 
 struct ParsedOptions {
