@@ -93,6 +93,7 @@ const char* usage() {
            "  --vanish-after N         misbehave: vanish after N commits\n"
            "  --vanish client|display  how: drop the committing client, or the whole display\n"
            "  --stall-after N          misbehave: stop dispatching after N commits (hung)\n"
+           "  --remove-syncobj-after N withdraw the explicit-sync global after N commits\n"
            "  --run-for-ms N           exit after N ms (default: on SIGINT/SIGTERM)\n"
            "  --png PATH               at exit, write a checked frame as a PNG (RGB)\n"
            "  --png-frame K            which: the K-th frame checked (default: the last)\n"
@@ -224,6 +225,11 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         } else if (flag == "--vanish-after") {
             if (!parse_number(value, options.vanish_after_commits) ||
                 options.vanish_after_commits == 0) {
+                return bad();
+            }
+        } else if (flag == "--remove-syncobj-after") {
+            if (!parse_number(value, options.remove_syncobj_after_commits) ||
+                options.remove_syncobj_after_commits == 0) {
                 return bad();
             }
         } else if (flag == "--stall-after") {

@@ -129,6 +129,10 @@ struct Options {
     // After this many commits the compositor stops dispatching: it reads no socket, runs no
     // timer (held read fences stay unsignalled), answers nothing, until it is stopped. 0: never.
     uint64_t stall_after_commits = 0;
+    // After this many commits the wp_linux_drm_syncobj_manager_v1 global is withdrawn
+    // (wl_registry.global_remove), as by a compositor whose DRM device went away; what clients
+    // bound stays usable. 0: never.
+    uint64_t remove_syncobj_after_commits = 0;
 
     // --- executable only ---------------------------------------------------------------------
     uint32_t run_for_ms = 0;  // exit after this long (0: on SIGINT/SIGTERM only)

@@ -112,6 +112,7 @@ kernel::Status Server::init() {
             return kernel::Error{ENOMEM, "wl_global_create(wp_linux_drm_syncobj_manager_v1)"};
         }
         globals_.push_back(manager);
+        syncobj_manager = manager;
     }
     client_created_.listener.notify = &Server::on_client_created;
     wl_display_add_client_created_listener(display, &client_created_.listener);
@@ -166,6 +167,14 @@ void Server::on_commit(wl_client* client) {
     }
     if (options.vanish_after_commits != 0 && commit_count == options.vanish_after_commits) {
         vanish(client);
+    }
+    if (options.remove_syncobj_after_commits != 0 &&
+        commit_count == options.remove_syncobj_after_commits && syncobj_manager != nullptr) {
+        // Removed, not destroyed: a bind already in flight must still find the name; the
+        // global goes with the others at shutdown.
+        wl_global_remove(syncobj_manager);
+        std::fprintf(stderr, "[compositor] syncobj manager global removed after %llu commits\n",
+                     static_cast<unsigned long long>(commit_count));
     }
     if (options.stall_after_commits != 0 && commit_count == options.stall_after_commits) {
         std::fprintf(stderr, "[compositor] stalling after %llu commits\n",

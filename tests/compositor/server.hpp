@@ -71,6 +71,8 @@ struct Server {
     std::unique_ptr<Vblank> vblank;
     std::unique_ptr<WlDrm> wl_drm;    // present when options.wl_drm_device is set
     kernel::UniqueFd syncobj_device;  // open when options.syncobj_device is set
+    // wp_linux_drm_syncobj_manager_v1's global (in globals_ too); null without --syncobj.
+    wl_global* syncobj_manager = nullptr;
 
     std::vector<Surface*> surfaces;       // registered by Surface's constructor/destructor
     std::vector<XdgToplevel*> toplevels;  // likewise

@@ -141,8 +141,9 @@ TEST(CompositorOptions, DefaultsAdvertiseFourLinearFormats) {
     EXPECT_EQ(formats[0].fourcc, DRM_FORMAT_ARGB8888);
 }
 
-// The soak's compositor: random holds and release times, reproducible by seed.
-TEST(CompositorOptions, RandomHoldsAndReleases) {
+// The soak's compositor (random holds and release times, reproducible by seed) and the
+// syncobj manager's removal.
+TEST(CompositorOptions, RandomHoldsReleasesAndGlobalRemoval) {
     const auto parsed =
         parse({"--hold-ms", "4", "--hold-jitter-ms", "40", "--release", "random", "--seed", "99"});
     ASSERT_TRUE(parsed.options.has_value()) << parsed.error;
@@ -153,6 +154,10 @@ TEST(CompositorOptions, RandomHoldsAndReleases) {
     EXPECT_FALSE(parse({"--release", "sometimes"}).options.has_value());
     EXPECT_FALSE(parse({"--hold-jitter-ms", "-3"}).options.has_value());
     EXPECT_FALSE(parse({"--seed", "x"}).options.has_value());
+    const auto removal = parse({"--remove-syncobj-after", "30"});
+    ASSERT_TRUE(removal.options.has_value()) << removal.error;
+    EXPECT_EQ(removal.options->remove_syncobj_after_commits, 30u);
+    EXPECT_FALSE(parse({"--remove-syncobj-after", "0"}).options.has_value());
 }
 
 TEST(CompositorOptions, EveryFlag) {

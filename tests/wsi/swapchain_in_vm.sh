@@ -451,12 +451,13 @@ case_soak() { # MODE STRATEGY
   say "     soak-row | $1 | $2 | ${counters[frames_checked]-} | ${counters[stale]-} / ${counters[torn]-} / ${counters[overwrites]-} | ${soak_first[fds]-} -> ${soak_last[fds]-} | ${soak_first[threads]-} -> ${soak_last[threads]-} | ${soak_first[rss_kb]-} -> ${soak_last[rss_kb]-} (${growth:+$growth}) | ${counters[releases_reordered]-} | ${seconds} s |"
 }
 
-# The soak's control: the same random timing with the fence transfers off must show corruption.
+# The soak's control: the same random timing with the fence transfers off must show corruption
+# (within its first 1000 frames: a longer control proves nothing more).
 case_soak_control() { # MODE STRATEGY
-  local name="soak-control-$1-$2"
-  local app_timeout=$((60 + soak_frames * 30 / 1000))
+  local name="soak-control-$1-$2" frames=$((soak_frames < 1000 ? soak_frames : 1000))
+  local app_timeout=$((60 + frames * 30 / 1000))
   run_case "$name" "${soak_compositor[@]}" -- "$(strategy_env "$2")" "${soak_gpu[@]}" \
-    SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 -- --frames "$soak_frames" --present-mode "$1" \
+    SYNCBRIDGE_TEST_DISABLE_FENCE_TRANSFER=1 -- --frames "$frames" --present-mode "$1" \
     --width 128 --height 128 --acquire-timeout-ns "$acquire_timeout_ns" ||
     { verdict "$name" " no compositor"; return; }
   local p=
@@ -910,6 +911,27 @@ case_sync_choice() { # auto|implicit
 
 # Every scenario from here on over explicit sync: the compositor offers it with timelines on the
 # virtio-gpu render node (vgem has no syncobjs), and the layer must use it.
+# Explicit sync: the compositor withdraws wp_linux_drm_syncobj_manager_v1 after 30 commits while
+# the swapchain uses it, and the app recreates its swapchain after it (every 40 frames): no crash,
+# no protocol error, every frame correct, whatever sync each later swapchain chooses.
+case_syncobj_manager_removed() { # STRATEGY
+  local name="syncobj-manager-removed-$1"
+  run_case "$name" --hold-ms 8 --remove-syncobj-after 30 -- "$(strategy_env "$1")" -- \
+    --frames 160 --recreate 3 --recreate-every 40 --present-mode mailbox \
+    --acquire-timeout-ns "$acquire_timeout_ns" || { verdict "$name" " no compositor"; return; }
+  local p=
+  [ "$app_status" = 0 ] || p=" app exit $app_status;"
+  for c in stale torn overwrites read_errors wait_timeouts protocol_errors; do
+    [ "${counters[$c]-}" = 0 ] || p="$p $c=${counters[$c]-};"
+  done
+  [ "${counters[frames_checked]-}" = 160 ] || p="$p frames_checked=${counters[frames_checked]-}, expected 160;"
+  grep -q 'syncobj manager global removed after 30 commits' "$current_log.comp.err" ||
+    p="$p the compositor did not remove the global;"
+  [ "${results[requested]-}" = 3 ] || p="$p recreated ${results[requested]-} times, expected 3;"
+  verdict "$name" "$p"
+  say "     explicit frames ${counters[explicit_frames]-} of ${counters[frames_checked]-}; $(counters_line)"
+}
+
 use_explicit_sync() {
   local dev card
   syncobj_node='' syncobj_card=''
@@ -1063,6 +1085,7 @@ case "$group" in
       case_recreate "$strategy"
       case_polled mailbox "$strategy"
       case_injected_failures "$strategy"
+      case_syncobj_manager_removed "$strategy"
     done
     if [ "$driver" = gpusim ]; then
       case_polled fifo import

@@ -46,7 +46,7 @@ double micros(Clock::duration d) {
 
 App::~App() {
     ring_.destroy();
-    destroy_swapchain(gpu_.device(), &swapchain_);
+    destroy_swapchain(gpu_.device(), &swapchain_, swapchain_alloc_);
 }
 
 uint32_t App::total_frames() const {
@@ -61,13 +61,14 @@ bool App::build_swapchain(Reason reason) {
     const Size size = window_.size();
     SwapchainState next;
     const VkResult r = create_swapchain(gpu_, options_, VkExtent2D{size.width, size.height},
-                                        swapchain_.handle, &next);
+                                        swapchain_.handle, &next, swapchain_alloc_);
     ring_.destroy();
-    destroy_swapchain(gpu_.device(), &swapchain_);  // retired by the create, whatever its result
+    destroy_swapchain(gpu_.device(), &swapchain_,
+                      swapchain_alloc_);  // retired by the create, whatever its result
     if (r != VK_SUCCESS) {
         std::fprintf(stderr, "swapchain-app: vkCreateSwapchainKHR (%s): %s\n", reason_name(reason),
                      vk_result_name(r));
-        destroy_swapchain(gpu_.device(), &next);
+        destroy_swapchain(gpu_.device(), &next, swapchain_alloc_);
         end_ = r == VK_ERROR_SURFACE_LOST_KHR ? End::surface_lost : End::error;
         return false;
     }

@@ -35,10 +35,14 @@ enum class Reason : uint8_t { requested, configure, suboptimal, out_of_date, cou
 
 class App {
   public:
-    App(const Options& options, Window& window, Gpu& gpu)
+    // `swapchain_alloc` (it must outlive the App) goes to every vkCreateSwapchainKHR and
+    // vkDestroySwapchainKHR.
+    App(const Options& options, Window& window, Gpu& gpu,
+        const VkAllocationCallbacks* swapchain_alloc = nullptr)
         : options_(options),
           window_(window),
           gpu_(gpu),
+          swapchain_alloc_(swapchain_alloc),
           feedback_(window.presentation(), window.presentation_clock()) {}
     ~App();
     App(const App&) = delete;
@@ -74,6 +78,7 @@ class App {
     const Options& options_;
     Window& window_;
     Gpu& gpu_;
+    const VkAllocationCallbacks* swapchain_alloc_;
     FeedbackRecorder feedback_;
     SwapchainState swapchain_;
     FrameRing ring_;

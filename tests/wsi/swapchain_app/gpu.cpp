@@ -48,8 +48,10 @@ const char* vk_result_name(VkResult result) {
     }
 }
 
-std::unique_ptr<Gpu> Gpu::create(wl_display* display, wl_surface* surface) {
+std::unique_ptr<Gpu> Gpu::create(wl_display* display, wl_surface* surface,
+                                 const VkAllocationCallbacks* device_alloc) {
     std::unique_ptr<Gpu> gpu(new Gpu());
+    gpu->device_alloc_ = device_alloc;
     if (!gpu->create_instance() || !gpu->create_surface(display, surface) || !gpu->pick_device() ||
         !gpu->create_device()) {
         return nullptr;
@@ -59,7 +61,7 @@ std::unique_ptr<Gpu> Gpu::create(wl_display* display, wl_surface* surface) {
 
 Gpu::~Gpu() {
     if (device_ != VK_NULL_HANDLE) {
-        vkDestroyDevice(device_, nullptr);
+        vkDestroyDevice(device_, device_alloc_);
     }
     if (surface_ != VK_NULL_HANDLE) {
         vkDestroySurfaceKHR(instance_, surface_, nullptr);
@@ -138,8 +140,8 @@ VkResult create_swapchain_device(VkPhysicalDevice physical_device, uint32_t fami
 }
 
 bool Gpu::create_device() {
-    if (!report("vkCreateDevice",
-                create_swapchain_device(physical_device_, queue_family_, nullptr, &device_))) {
+    if (!report("vkCreateDevice", create_swapchain_device(physical_device_, queue_family_,
+                                                          device_alloc_, &device_))) {
         return false;
     }
     vkGetDeviceQueue(device_, queue_family_, 0, &queue_);

@@ -15,8 +15,10 @@ class Gpu {
   public:
     // Instance (VK_KHR_surface + VK_KHR_wayland_surface), VkSurfaceKHR over `surface`, the first
     // physical device, a queue family with graphics and present support, a device with
-    // VK_KHR_swapchain. Null (with a message on stderr) on failure.
-    static std::unique_ptr<Gpu> create(wl_display* display, wl_surface* surface);
+    // VK_KHR_swapchain. Null (with a message on stderr) on failure. `device_alloc` (it must
+    // outlive the Gpu) goes to vkCreateDevice and vkDestroyDevice.
+    static std::unique_ptr<Gpu> create(wl_display* display, wl_surface* surface,
+                                       const VkAllocationCallbacks* device_alloc = nullptr);
     ~Gpu();
     Gpu(const Gpu&) = delete;
     Gpu& operator=(const Gpu&) = delete;
@@ -40,6 +42,7 @@ class Gpu {
     uint32_t queue_family_ = 0;
     VkDevice device_ = VK_NULL_HANDLE;
     VkQueue queue_ = VK_NULL_HANDLE;
+    const VkAllocationCallbacks* device_alloc_ = nullptr;
 };
 
 // A device as the app makes it (one queue of `family`, VK_KHR_swapchain), with `alloc`.

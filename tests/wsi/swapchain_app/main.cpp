@@ -3,10 +3,12 @@
 // VK_KHR_swapchain under it (syncbridge over gpusim in the tests) presents its frames.
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "wsi/swapchain_app/app.hpp"
+#include "wsi/swapchain_app/counting_allocator.hpp"
 #include "wsi/swapchain_app/failure_injection.hpp"
 
 using namespace sb::swapchain_app;
@@ -21,7 +23,14 @@ int run_window(const Options& options) {
                     expect_name(options.expect), kExitError);
         return kExitError;
     }
-    auto gpu = Gpu::create(window->display(), window->surface());
+    // --count-allocations: what the device and swapchain (the layer's part of them included)
+    // allocate through the app's callbacks.
+    std::optional<CountingAllocator> counting;
+    const VkAllocationCallbacks* alloc = nullptr;
+    if (options.count_allocations) {
+        alloc = counting.emplace(0).callbacks();
+    }
+    auto gpu = Gpu::create(window->display(), window->surface(), alloc);
     if (!gpu) {
         std::printf("result: end=error expect=%s status=%d (no Vulkan device or surface)\n",
                     expect_name(options.expect), kExitError);
@@ -35,10 +44,14 @@ int run_window(const Options& options) {
     }
     int status = kExitError;
     {
-        App app(options, *window, *gpu);
+        App app(options, *window, *gpu, alloc);
         status = app.run();
     }  // the swapchain before the device, the device before the surface, then the window
     gpu.reset();
+    if (counting) {
+        std::printf("allocation-callbacks: calls=%u live=%zu\n", counting->calls(),
+                    counting->live());
+    }
     window.reset();
     return status;
 }

@@ -145,6 +145,8 @@ const char* usage() {
            "                           its own (default 1: the main thread); one result line each\n"
            "  --present-thread         present on a thread of its own, acquire and submit on the\n"
            "                           frame loop's (each present handed over and waited for)\n"
+           "  --count-allocations      device and swapchain with counting allocation callbacks;\n"
+           "                           prints 'allocation-callbacks: calls=N live=M' at the end\n"
            "  --render-only            draw into images like the swapchain's, never acquire or\n"
            "                           present (the present path's physical limit)\n"
            "  --sample-every N         every N frames, the GPU idle, print a 'sample:' line:\n"
@@ -179,6 +181,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
         }
         if (flag == "--inject-failures") {
             options.inject_failures = true;
+            continue;
+        }
+        if (flag == "--count-allocations") {
+            options.count_allocations = true;
             continue;
         }
         if (flag == "--render-only") {

@@ -50,6 +50,9 @@ struct Options {
     // The frames drawn into images like the swapchain's and waited for, never acquired or
     // presented: the frame-pacing benchmark's physical limit of the present path.
     bool render_only = false;
+    // The device and swapchain made with counting allocation callbacks; the calls are printed
+    // at the end ("allocation-callbacks:"), for the per-frame cost.
+    bool count_allocations = false;
 };
 
 struct ParsedOptions {
