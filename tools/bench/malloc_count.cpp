@@ -5,9 +5,9 @@
 // With MALLOC_COUNT_BY_LIBRARY=1 each allocation is also charged to the library that asked for it:
 // the first caller on the stack outside the C and C++ runtimes (so `new` in the layer is the
 // layer's, a closure libwayland-client makes for the layer's request is libwayland-client's),
-// one more line per library: "PROGRAM lib:NAME COUNT". A tool, never linked into the layer. The real
-// functions come from the next object (dlsym RTLD_NEXT); dlsym itself may calloc before that is
-// known, which a small static arena serves.
+// one more line per library: "PROGRAM lib:NAME COUNT". A tool, never linked into the layer. The
+// real functions come from the next object (dlsym RTLD_NEXT); dlsym itself may calloc before that
+// is known, which a small static arena serves.
 #include <dlfcn.h>
 #include <execinfo.h>
 
