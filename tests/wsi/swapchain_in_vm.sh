@@ -401,8 +401,8 @@ case_fd_growth() { # STRATEGY
 # SOAK_SAMPLE_EVERY frames, the GPU idle. Pass: every frame correct, fd, thread and syncobj
 # counts the same at every sample, resident memory at most SOAK_RSS_GROWTH_KB above the first
 # sample's (the first comes after the warm-up: caches, the driver's pools).
-soak_frames=${SOAK_FRAMES:-500}
-soak_sample_every=${SOAK_SAMPLE_EVERY:-250}
+soak_frames=${SOAK_FRAMES:-400}
+soak_sample_every=${SOAK_SAMPLE_EVERY:-100}
 soak_rss_growth_kb=${SOAK_RSS_GROWTH_KB:-1024}
 soak_seed=${SOAK_SEED:-1}
 soak_compositor=(--hold-ms 2 --hold-jitter-ms 40 --release random --seed "$soak_seed")
