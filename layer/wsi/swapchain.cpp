@@ -404,16 +404,7 @@ VkResult Swapchain::signal_after_reads(uint32_t index, kernel::SyncFile reads,
         }
         return submit_acquire_signal(carrier, semaphore, fence);
     }
-    if (auto waited = reads.wait(config_.render_timeout);
-        !waited || *waited != kernel::WaitOutcome::ready) {
-        SB_LOG_ONCE(error, "acquire: the consumer's reads never finished");
-        on_lost();
-        return VK_ERROR_SURFACE_LOST_KHR;
-    }
-    if (semaphore == VK_NULL_HANDLE && fence == VK_NULL_HANDLE) {
-        return VK_SUCCESS;
-    }
-    return submit_acquire_signal(VK_NULL_HANDLE, semaphore, fence);
+    return after_reads_waited_here(reads.wait(config_.render_timeout), semaphore, fence);
 }
 
 VkResult Swapchain::signal_after_waiting_here(uint32_t index, VkSemaphore semaphore,
@@ -430,6 +421,13 @@ VkResult Swapchain::signal_after_waiting_here(uint32_t index, VkSemaphore semaph
     } else {
         waited = images_[index].dma_buf.wait_idle(kernel::Access::write, config_.render_timeout);
     }
+    return after_reads_waited_here(waited, semaphore, fence);
+}
+
+// The end of an acquire whose consumer reads were waited for on the app's thread: a wait that
+// did not finish loses the surface, else the app's semaphore and fence are signalled.
+VkResult Swapchain::after_reads_waited_here(const kernel::Result<kernel::WaitOutcome>& waited,
+                                            VkSemaphore semaphore, VkFence fence) {
     if (!waited || *waited != kernel::WaitOutcome::ready) {
         SB_LOG_ONCE(error, "acquire: the consumer's reads never finished");
         on_lost();

@@ -173,6 +173,8 @@ class Swapchain final : public ConsumerEvents {
     // are waited for on the app's thread (bounded by the render timeout), then `semaphore` and
     // `fence` are signalled by an empty submit. SURFACE_LOST if the reads never finish.
     VkResult signal_after_waiting_here(uint32_t index, VkSemaphore semaphore, VkFence fence);
+    VkResult after_reads_waited_here(const kernel::Result<kernel::WaitOutcome>& waited,
+                                     VkSemaphore semaphore, VkFence fence);
     // The fallback where the render-done could not leave the carrier as a sync_file: a batch
     // that waits on the carrier, waited for here.
     VkResult wait_for_carrier_here(VkQueue queue);
